@@ -1,0 +1,91 @@
+"""Personas shared by every test: an owner, and for branches A and B a manager, a
+receptionist and a technician."""
+
+import itertools
+
+import pytest
+
+from spa.accounts.models import Branch, Role, User
+from spa.clients.models import Allergen
+from spa.clients.services import PhoneInput, client_create
+from spa.core.phone import parse_phone
+
+_phones = itertools.count(1000000)
+
+
+def next_phone() -> str:
+    """A fresh valid Vietnamese mobile number for each call."""
+    return f"097{next(_phones):07d}"
+
+
+@pytest.fixture
+def branch_a(db):
+    return Branch.objects.create(code="a", name="Chi nhánh A")
+
+
+@pytest.fixture
+def branch_b(db):
+    return Branch.objects.create(code="b", name="Chi nhánh B")
+
+
+def _staff(username, role, branch, **extra):
+    user = User(username=username, role=role, branch=branch, first_name=username.title(), **extra)
+    user.set_password("pw")
+    user.save()
+    return user
+
+
+@pytest.fixture
+def owner(db):
+    return _staff("olivia", Role.OWNER, None, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def manager_a(branch_a):
+    return _staff("mai", Role.MANAGER, branch_a)
+
+
+@pytest.fixture
+def manager_b(branch_b):
+    return _staff("minh", Role.MANAGER, branch_b)
+
+
+@pytest.fixture
+def receptionist_a(branch_a):
+    return _staff("rosa", Role.RECEPTIONIST, branch_a)
+
+
+@pytest.fixture
+def receptionist_b(branch_b):
+    return _staff("ruby", Role.RECEPTIONIST, branch_b)
+
+
+@pytest.fixture
+def technician_a(branch_a):
+    return _staff("thao", Role.TECHNICIAN, branch_a)
+
+
+@pytest.fixture
+def technician_b(branch_b):
+    return _staff("trang", Role.TECHNICIAN, branch_b)
+
+
+@pytest.fixture
+def make_client(receptionist_a):
+    """Create a client through the real service (audit entry, keys and all)."""
+
+    def make(full_name="Nguyễn Thị Hoa", *, phone=None, branch=None, actor=None, **fields):
+        actor = actor or receptionist_a
+        return client_create(
+            actor=actor,
+            fields={"full_name": full_name, "branch": branch or actor.branch, **fields},
+            phones=[PhoneInput(phone=parse_phone(phone or next_phone()))],
+            confirm_different=True,
+        )
+
+    return make
+
+
+@pytest.fixture
+def aha(db):
+    return Allergen.objects.get(code="aha")

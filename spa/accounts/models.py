@@ -1,0 +1,94 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Branch(models.Model):
+    """One location of the spa (chi nhánh)."""
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Branch manager")
+    RECEPTIONIST = "receptionist", _("Receptionist")
+    TECHNICIAN = "technician", _("Technician")
+
+
+class User(AbstractUser):
+    """A member of staff. What they may see follows from role and branch (spa.core.access)."""
+
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.RECEPTIONIST
+    )
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("branch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        help_text=_("Required for everyone but the owner."),
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="owner") | models.Q(branch__isnull=False),
+                name="staff_has_branch_unless_owner",
+            ),
+        ]
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class SpaSettings(models.Model):
+    """Spa-wide policies the owner sets. A single row (pk=1)."""
+
+    name = models.CharField(_("spa name"), max_length=120, default="Spa")
+    technicians_see_minimum = models.BooleanField(
+        _("technicians see only photo and first name"),
+        default=False,
+        help_text=_(
+            "When on, technicians see a client's photo, first name and allergy alerts only."
+        ),
+    )
+    health_reconfirm_days = models.PositiveIntegerField(
+        _("re-confirm the health questionnaire every (days)"), default=365
+    )
+
+    class Meta:
+        verbose_name = _("spa settings")
+        verbose_name_plural = _("spa settings")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def current(cls) -> "SpaSettings":
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj

@@ -1,0 +1,481 @@
+"""Writes of client data. Every change goes through here and leaves an audit entry."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from spa.audit.models import Action
+from spa.audit.services import audit_record, changes_between
+from spa.clients.duplicates import DuplicateReport, client_duplicates
+from spa.clients.models import (
+    Allergen,
+    CareLink,
+    CareReason,
+    Client,
+    ClientHealth,
+    ClientNameKey,
+    ClientPhone,
+    ConsentRecord,
+    MergeRecord,
+)
+from spa.clients.photos import process_photo
+from spa.core.phone import Phone
+from spa.core.text import (
+    fold,
+    is_han,
+    lower_exact,
+    normalise_name,
+    search_keys,
+    sorted_key,
+    tokens,
+)
+
+# Fields recorded in the audit history (health is separate and encrypted).
+AUDITED_FIELDS = [
+    "full_name", "gender", "birth_date", "email", "address", "occupation", "facebook",
+    "zalo", "wechat", "preferred_channel", "content_wanted", "branch", "staff_in_charge",
+    "source", "group", "referrer", "notes_preferences", "notes_family", "notes_personality",
+    "notes", "custom_fields", "tier",
+]  # fmt: skip
+
+
+class DuplicateSuspected(Exception):
+    """The profile may already exist; the user must open it or confirm a new one."""
+
+    def __init__(self, report: DuplicateReport):
+        super().__init__("duplicate suspected")
+        self.report = report
+
+
+@dataclass
+class PhoneInput:
+    phone: Phone
+    label: str = "mobile"
+
+
+def given_name_of(full_name: str) -> str:
+    """The name a client is greeted by: the last word (Vietnamese), or what follows the
+    one-character surname of a Chinese name (王秀英 -> 秀英)."""
+    name = normalise_name(full_name)
+    if name and all(is_han(ch) for ch in name.replace(" ", "")):
+        compact = name.replace(" ", "")
+        return compact[1:] if len(compact) >= 2 else compact
+    return name.split(" ")[-1] if name else ""
+
+
+def _apply_name(client: Client) -> None:
+    client.full_name = normalise_name(client.full_name)
+    folded = tokens(fold(client.full_name))
+    client.given_name = given_name_of(client.full_name)[:60]
+    client.name_search = f" {' '.join(folded)} "
+    client.name_folded_key = sorted_key(folded)
+    client.name_exact_key = sorted_key(tokens(lower_exact(client.full_name)))
+    client.email_normalised = client.email.strip().lower()
+
+
+def _write_name_keys(client: Client) -> None:
+    ClientNameKey.objects.filter(client_id=client.pk).delete()
+    keys = search_keys(client.name_search.split())
+    ClientNameKey.objects.bulk_create(
+        ClientNameKey(client_id=client.pk, branch_id=client.branch_id, key=k) for k in keys
+    )
+
+
+def _snapshot(client: Client) -> dict[str, Any]:
+    """Audited fields as people read them (names, not ids)."""
+    out: dict[str, Any] = {}
+    for name in AUDITED_FIELDS:
+        value = getattr(client, name)
+        if hasattr(value, "pk"):
+            value = str(value)
+        elif isinstance(value, date):
+            value = value.isoformat()
+        out[name] = value
+    out["tags"] = sorted(t.name for t in client.tags.all()) if client.pk else []
+    out["phones"] = [p.e164 for p in client.phones.all()] if client.pk else []
+    return out
+
+
+def _sync_phones(client: Client, phones: list[PhoneInput], confirmed_shared: bool) -> None:
+    """Make the client's phones exactly `phones` (the first one primary)."""
+    wanted = {p.phone.e164: p for p in phones}
+    client.phones.exclude(e164__in=list(wanted)).delete()
+    existing = {p.e164: p for p in client.phones.all()}
+    others = set(
+        ClientPhone.objects.filter(e164__in=list(wanted))
+        .exclude(client=client)
+        .values_list("e164", flat=True)
+    )
+    for position, item in enumerate(phones):
+        e164 = item.phone.e164
+        row = existing.get(e164) or ClientPhone(client=client, e164=e164)
+        row.national = item.phone.national
+        row.digits_reversed = item.phone.significant[::-1]
+        row.label = item.label
+        row.is_primary = position == 0
+        if e164 in others:
+            if not confirmed_shared and not row.shared_confirmed:
+                raise _ContactClash()
+            row.shared_confirmed = True
+        row.save()
+    client.primary_phone = phones[0].phone.national if phones else ""
+    Client.objects.filter(pk=client.pk).update(primary_phone=client.primary_phone)
+
+
+class _ContactClash(Exception):
+    pass
+
+
+def _check_duplicates(
+    *, actor, client: Client, phones: list[PhoneInput], confirm_different: bool
+) -> None:
+    report = client_duplicates(
+        user=actor,
+        e164s=[p.phone.e164 for p in phones],
+        email=client.email,
+        full_name=client.full_name,
+        birth_date=client.birth_date,
+        exclude_id=client.pk,
+    )
+    if report.any and not confirm_different:
+        raise DuplicateSuspected(report)
+
+
+def client_create(
+    *,
+    actor,
+    fields: dict[str, Any],
+    phones: list[PhoneInput],
+    tags=(),
+    confirm_different: bool = False,
+) -> Client:
+    """Create a profile (name + one phone are enough); refuses a suspected duplicate
+    unless the user confirmed this is a different person."""
+    if not phones:
+        raise ValueError("a client needs at least one phone")
+    client = Client(**fields, created_by=actor if getattr(actor, "pk", None) else None)
+    _apply_name(client)
+    _check_duplicates(
+        actor=actor, client=client, phones=phones, confirm_different=confirm_different
+    )
+    try:
+        with transaction.atomic():
+            client.save()
+            _sync_phones(client, phones, confirmed_shared=confirm_different)
+            client.tags.set(tags)
+            _write_name_keys(client)
+            if client.staff_in_charge_id:
+                CareLink.objects.get_or_create(
+                    client=client, staff_id=client.staff_in_charge_id, reason=CareReason.IN_CHARGE
+                )
+            audit_record(
+                actor=actor,
+                action=Action.CREATE,
+                client_id=client.pk,
+                summary=client.full_name,
+                changes=changes_between({}, _snapshot(client)),
+            )
+    except (_ContactClash, IntegrityError):
+        # Someone saved the same phone a moment ago: nothing of ours is kept.
+        client.pk = None
+        raise DuplicateSuspected(
+            client_duplicates(user=actor, e164s=[p.phone.e164 for p in phones], email=client.email)
+        ) from None
+    return client
+
+
+def client_update(
+    *,
+    actor,
+    client: Client,
+    fields: dict[str, Any],
+    phones: list[PhoneInput] | None = None,
+    tags=None,
+    confirm_different: bool = False,
+) -> Client:
+    """Change a profile's identity, contact, relationship or notes."""
+    before = _snapshot(client)
+    for name, value in fields.items():
+        setattr(client, name, value)
+    _apply_name(client)
+    if phones is not None:
+        new_numbers = [p for p in phones if p.phone.e164 not in set(before["phones"])]
+        email_changed = client.email_normalised != (before["email"] or "").strip().lower()
+        if new_numbers or email_changed:
+            report = client_duplicates(
+                user=actor,
+                e164s=[p.phone.e164 for p in new_numbers],
+                email=client.email if email_changed else "",
+                exclude_id=client.pk,
+            )
+            if report.contact_clash and not confirm_different:
+                raise DuplicateSuspected(report)
+    try:
+        with transaction.atomic():
+            client.save()
+            if phones is not None:
+                _sync_phones(client, phones, confirmed_shared=confirm_different)
+            if tags is not None:
+                client.tags.set(tags)
+            _write_name_keys(client)
+            if client.staff_in_charge_id:
+                CareLink.objects.get_or_create(
+                    client=client, staff_id=client.staff_in_charge_id, reason=CareReason.IN_CHARGE
+                )
+            changes = changes_between(before, _snapshot(client))
+            if changes:
+                audit_record(
+                    actor=actor, action=Action.UPDATE, client_id=client.pk,
+                    summary=", ".join(changes), changes=changes,
+                )  # fmt: skip
+    except (_ContactClash, IntegrityError):
+        client.refresh_from_db()
+        raise DuplicateSuspected(
+            client_duplicates(
+                user=actor, e164s=[p.phone.e164 for p in phones or []], exclude_id=client.pk
+            )
+        ) from None
+    return client
+
+
+def _health_for_update(client: Client) -> ClientHealth:
+    health, _created = ClientHealth.objects.select_for_update().get_or_create(client=client)
+    return health
+
+
+def client_health_update(
+    *,
+    actor,
+    client: Client,
+    values: dict[str, Any],
+    confirmed: bool = False,
+) -> ClientHealth:
+    """Change the health section (only the keys given; a receptionist gives only the
+    allergy keys). `confirmed` records that the client confirmed it today."""
+    unknown = set(values) - set(ClientHealth.EMPTY)
+    if unknown:
+        raise ValueError(f"unknown health keys: {sorted(unknown)}")
+    with transaction.atomic():
+        health = _health_for_update(client)
+        before = health.values()
+        after = {**before, **values}
+        if "allergen_ids" in values:
+            after["allergen_ids"] = sorted({int(i) for i in values["allergen_ids"]})
+        health.data = after
+        old_confirmed = health.confirmed_at
+        if confirmed:
+            health.confirmed_at = timezone.localdate()
+        health.save()
+        readable = _readable_health
+        sensitive = changes_between(readable(before), readable(after))
+        plain = {}
+        if health.confirmed_at != old_confirmed:
+            plain["health_confirmed_at"] = [
+                old_confirmed.isoformat() if old_confirmed else None,
+                health.confirmed_at.isoformat(),
+            ]
+        if sensitive or plain:
+            audit_record(
+                actor=actor,
+                action=Action.HEALTH,
+                client_id=client.pk,
+                summary=", ".join([*sensitive, *plain]),
+                changes=plain,
+                sensitive_changes=sensitive,
+            )
+    return health
+
+
+def _readable_health(values: dict[str, Any]) -> dict[str, Any]:
+    """Health values with allergen ids replaced by their codes, for the history."""
+    out = dict(values)
+    ids = values.get("allergen_ids") or []
+    codes = dict(Allergen.objects.filter(pk__in=ids).values_list("pk", "code"))
+    out["allergen_ids"] = sorted(codes.get(i, str(i)) for i in ids)
+    return out
+
+
+def client_consent_record(
+    *, actor, client: Client, channel: str, granted: bool, method: str, note: str = ""
+) -> ConsentRecord:
+    """Record that the client gave or withdrew marketing consent on a channel."""
+    with transaction.atomic():
+        record = ConsentRecord.objects.create(
+            client=client, channel=channel, granted=granted, method=method, note=note,
+            recorded_by=actor,
+        )  # fmt: skip
+        audit_record(
+            actor=actor,
+            action=Action.CONSENT,
+            client_id=client.pk,
+            summary=f"{channel}: {'granted' if granted else 'withdrawn'} ({method})",
+            changes={f"consent_{channel}": [None, {"granted": granted, "method": method}]},
+        )
+    return record
+
+
+def client_photo_set(*, actor, client: Client, data: bytes) -> Client:
+    """Store a new profile photo (metadata stripped, thumbnail made)."""
+    photo, thumb = process_photo(data)
+    old = [f.name for f in (client.photo, client.photo_thumb) if f]
+    with transaction.atomic():
+        client.photo.save(photo.name, photo, save=False)
+        client.photo_thumb.save(thumb.name, thumb, save=False)
+        client.save(update_fields=["photo", "photo_thumb", "updated_at"])
+        audit_record(actor=actor, action=Action.PHOTO, client_id=client.pk, summary="photo")
+    storage = client.photo.storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in old])
+    return client
+
+
+def client_merge(*, actor, survivor: Client, absorbed: Client) -> MergeRecord:
+    """Merge `absorbed` into `survivor`: phones, tags, links, referrals and notes move;
+    empty fields of the survivor are filled; the absorbed profile is kept, marked merged,
+    with a full snapshot of it in the merge record."""
+    if survivor.pk == absorbed.pk:
+        raise ValueError("cannot merge a profile into itself")
+    with transaction.atomic():
+        # Lock both rows in a fixed order so two merges cannot interleave.
+        locked = {
+            c.pk: c
+            for c in Client.objects.select_for_update()
+            .filter(pk__in=[survivor.pk, absorbed.pk])
+            .order_by("pk")
+        }
+        survivor, absorbed = locked[survivor.pk], locked[absorbed.pk]
+        if survivor.merged_into_id or absorbed.merged_into_id:
+            raise ValueError("one of the profiles has already been merged")
+        before = _snapshot(survivor)
+        absorbed_health = ClientHealth.objects.filter(client=absorbed).first()
+        snapshot = {
+            "client": _snapshot(absorbed),
+            "id": absorbed.pk,
+            "phones": [
+                {"e164": p.e164, "national": p.national, "label": p.label}
+                for p in absorbed.phones.all()
+            ],
+            "health": absorbed_health.values() if absorbed_health else None,
+            "health_confirmed_at": (
+                absorbed_health.confirmed_at.isoformat()
+                if absorbed_health and absorbed_health.confirmed_at
+                else None
+            ),
+        }
+        # Empty fields of the survivor take the absorbed profile's values.
+        for name in [
+            "gender", "birth_date", "email", "address", "occupation", "facebook", "zalo",
+            "wechat", "preferred_channel", "staff_in_charge_id", "source_id", "group_id",
+            "referrer_id",
+        ]:  # fmt: skip
+            if not getattr(survivor, name) and getattr(absorbed, name):
+                setattr(survivor, name, getattr(absorbed, name))
+        if survivor.referrer_id == survivor.pk:
+            survivor.referrer_id = None
+        for name in ["notes_preferences", "notes_family", "notes_personality", "notes"]:
+            a, b = getattr(survivor, name), getattr(absorbed, name)
+            if b and b not in a:
+                setattr(survivor, name, f"{a}\n{b}".strip())
+        survivor.custom_fields = {**absorbed.custom_fields, **survivor.custom_fields}
+        if not survivor.photo and absorbed.photo:
+            survivor.photo, survivor.photo_thumb = absorbed.photo, absorbed.photo_thumb
+        if absorbed.last_visit_at and (
+            not survivor.last_visit_at or absorbed.last_visit_at > survivor.last_visit_at
+        ):
+            survivor.last_visit_at = absorbed.last_visit_at
+        _apply_name(survivor)
+        survivor.save()
+
+        # Phones: move those the survivor does not have; drop exact repeats.
+        have = set(survivor.phones.values_list("e164", flat=True))
+        for phone in absorbed.phones.all():
+            if phone.e164 in have:
+                phone.delete()
+            else:
+                phone.client = survivor
+                phone.is_primary = False
+                phone.save(update_fields=["client", "is_primary"])
+        survivor.tags.add(*absorbed.tags.all())
+        for link in CareLink.objects.filter(client=absorbed):
+            CareLink.objects.get_or_create(
+                client=survivor, staff_id=link.staff_id, reason=link.reason
+            )
+        Client.objects.filter(referrer=absorbed).exclude(pk=survivor.pk).update(referrer=survivor)
+        ConsentRecord.objects.filter(client=absorbed).update(client=survivor)
+
+        # Health: union of allergies, texts joined; the later confirmation date wins.
+        if absorbed_health:
+            health = _health_for_update(survivor)
+            mine, theirs = health.values(), absorbed_health.values()
+            merged = dict(mine)
+            merged["allergen_ids"] = sorted(set(mine["allergen_ids"]) | set(theirs["allergen_ids"]))
+            for key in ["allergy_notes", "conditions", "medications", "skin_concerns"]:
+                if theirs[key] and theirs[key] not in mine[key]:
+                    merged[key] = f"{mine[key]}\n{theirs[key]}".strip()
+            for key in ["pregnancy", "skin_type"]:
+                merged[key] = mine[key] or theirs[key]
+            health.data = merged
+            dates = [d for d in (health.confirmed_at, absorbed_health.confirmed_at) if d]
+            health.confirmed_at = max(dates) if dates else None
+            health.save()
+
+        absorbed.merged_into = survivor
+        absorbed.save(update_fields=["merged_into", "updated_at"])
+        ClientNameKey.objects.filter(client_id=absorbed.pk).delete()
+        _write_name_keys(survivor)
+        survivor.primary_phone = (
+            survivor.phones.order_by("-is_primary", "id").values_list("national", flat=True).first()
+            or ""
+        )
+        Client.objects.filter(pk=survivor.pk).update(primary_phone=survivor.primary_phone)
+
+        record = MergeRecord.objects.create(
+            survivor=survivor, absorbed=absorbed, merged_by=actor, snapshot=snapshot
+        )
+        audit_record(
+            actor=actor,
+            action=Action.MERGE,
+            client_id=survivor.pk,
+            summary=_("Merged profile #%(id)s (%(name)s) into this one")
+            % {"id": absorbed.pk, "name": absorbed.full_name},
+            changes=changes_between(before, _snapshot(survivor)),
+        )
+        audit_record(
+            actor=actor,
+            action=Action.MERGED_AWAY,
+            client_id=absorbed.pk,
+            summary=f"-> #{survivor.pk}",
+            changes={"merged_into": [None, survivor.pk]},
+        )
+    return record
+
+
+def client_delete(*, actor, client: Client, reason: str) -> None:
+    """Erase a profile for good (a client's request, or end of retention). The audit
+    entry keeps the id, who and why, and no personal data."""
+    with transaction.atomic():
+        files = [f.name for f in (client.photo, client.photo_thumb) if f]
+        client_id = client.pk
+        # The profiles merged into this one are old copies of the same person: erase them too.
+        ids, frontier = {client.pk}, [client.pk]
+        while frontier:
+            frontier = list(
+                Client.objects.filter(merged_into_id__in=frontier).values_list("id", flat=True)
+            )
+            ids.update(frontier)
+        for absorbed in Client.objects.filter(pk__in=ids).exclude(pk=client.pk):
+            files += [f.name for f in (absorbed.photo, absorbed.photo_thumb) if f]
+        Client.objects.filter(referrer_id__in=ids).exclude(pk__in=ids).update(referrer=None)
+        Client.objects.filter(pk__in=ids).update(merged_into=None, referrer=None)
+        Client.objects.filter(pk__in=ids).delete()
+        audit_record(actor=actor, action=Action.DELETE, client_id=client_id, summary=reason[:255])
+        storage = Client._meta.get_field("photo").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in files])
+
+
+def care_link_add(*, client: Client, staff, reason: str) -> None:
+    """Record that `staff` served / is booked with / is in charge of `client`."""
+    CareLink.objects.get_or_create(client=client, staff=staff, reason=reason)

@@ -1,0 +1,336 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from spa.accounts.models import SpaSettings
+from spa.audit.models import AuditEntry
+from spa.clients import exports
+from spa.clients.duplicates import client_duplicates
+from spa.clients.forms import (
+    AllergyForm,
+    ClientForm,
+    ConsentForm,
+    DeleteForm,
+    HealthForm,
+    PhotoForm,
+    health_initial,
+)
+from spa.clients.models import Allergen, Channel, Client, ClientHealth
+from spa.clients.photos import BadPhoto
+from spa.clients.selectors import (
+    client_allergy_labels,
+    client_completeness,
+    client_current_consents,
+    client_get_for_user,
+    client_search,
+)
+from spa.clients.services import (
+    DuplicateSuspected,
+    client_consent_record,
+    client_create,
+    client_delete,
+    client_health_update,
+    client_merge,
+    client_photo_set,
+    client_update,
+)
+from spa.core import access
+
+
+def _get_client_for_user(request: HttpRequest, client_id: int) -> Client:
+    """The client, if the signed-in user may see them; 404 otherwise (never 403, which
+    would tell a stranger the profile exists)."""
+    client = client_get_for_user(request.user, client_id)
+    if client is None:
+        raise Http404
+    return client
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")
+    result = client_search(user=request.user, q=q)
+    context = {"q": q, "result": result}
+    if request.htmx:
+        return render(request, "clients/partials/results.html", context)
+    return render(request, "clients/search.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_new(request: HttpRequest) -> HttpResponse:
+    _require(access.can_create_client(request.user))
+    duplicates = None
+    if request.method == "POST":
+        form = ClientForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                client = client_create(
+                    actor=request.user,
+                    fields=form.service_fields(),
+                    phones=form.phone_inputs,
+                    tags=form.cleaned_data["tags"],
+                    confirm_different=form.cleaned_data["confirm_different"],
+                )
+            except DuplicateSuspected as exc:
+                duplicates = exc.report
+            else:
+                messages.success(request, _("Profile created."))
+                return redirect("clients:detail", client.pk)
+    else:
+        initial = {"full_name": request.GET.get("name", ""), "phone": request.GET.get("phone", "")}
+        form = ClientForm(initial=initial, user=request.user)
+    return render(
+        request, "clients/form.html", {"form": form, "duplicates": duplicates, "creating": True}
+    )
+
+
+@login_required
+def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = _get_client_for_user(request, client_id)
+    if client.merged_into_id:
+        messages.info(request, _("This profile was merged into another one."))
+        return redirect("clients:detail", client.merged_into_id)
+    user = request.user
+    health = ClientHealth.objects.filter(client=client).first()
+    client.health = health  # reused by the helpers below without another query
+    settings_row = SpaSettings.current()
+    context = {
+        "client": client,
+        "minimal": access.technician_minimal(user),
+        "allergies": client_allergy_labels(client) if access.can_see_allergy_alerts(user) else [],
+        "health": health.values() if health and access.can_see_health(user) else None,
+        "health_row": health,
+        "health_stale": None,
+        "phones": list(client.phones.all()) if access.can_see_contact(user) else [],
+        "tags": list(client.tags.all()),
+        "consents": client_current_consents(client) if access.can_see_contact(user) else {},
+        "channels": Channel.choices,
+    }
+    if not context["minimal"]:
+        context["completeness"] = client_completeness(
+            client, health_reconfirm_days=settings_row.health_reconfirm_days
+        )
+        context["custom_values"] = exports.custom_field_values(client)
+    if health and context["health"] is not None:
+        context["health_display"] = _health_display(health)
+    return render(request, "clients/detail.html", context)
+
+
+def _health_display(health: ClientHealth) -> dict:
+    from spa.clients.models import PregnancyStatus, SkinType
+
+    values = health.values()
+    return {
+        "pregnancy": PregnancyStatus(values["pregnancy"]).label if values["pregnancy"] else "",
+        "skin_type": SkinType(values["skin_type"]).label if values["skin_type"] else "",
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = _get_client_for_user(request, client_id)
+    _require(access.can_edit_contact(request.user) and not client.merged_into_id)
+    duplicates = None
+    if request.method == "POST":
+        form = ClientForm(request.POST, instance=client, user=request.user)
+        if form.is_valid():
+            try:
+                client_update(
+                    actor=request.user,
+                    client=Client.objects.get(pk=client.pk),
+                    fields=form.service_fields(),
+                    phones=form.phone_inputs,
+                    tags=form.cleaned_data["tags"],
+                    confirm_different=form.cleaned_data["confirm_different"],
+                )
+            except DuplicateSuspected as exc:
+                duplicates = exc.report
+            else:
+                messages.success(request, _("Profile saved."))
+                return redirect("clients:detail", client.pk)
+    else:
+        form = ClientForm(instance=client, user=request.user)
+    return render(
+        request,
+        "clients/form.html",
+        {"form": form, "client": client, "duplicates": duplicates, "creating": False},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_health(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = _get_client_for_user(request, client_id)
+    user = request.user
+    full = access.can_edit_health(user)
+    _require((full or access.can_edit_allergies(user)) and not client.merged_into_id)
+    form_class = HealthForm if full else AllergyForm
+    health = ClientHealth.objects.filter(client=client).first()
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            client_health_update(
+                actor=user,
+                client=client,
+                values=form.health_values(),
+                confirmed=full and form.cleaned_data.get("confirmed", False),
+            )
+            messages.success(request, _("Health section saved."))
+            return redirect("clients:detail", client.pk)
+    else:
+        form = form_class(initial=health_initial(health))
+    return render(
+        request, "clients/health_form.html", {"form": form, "client": client, "full": full}
+    )
+
+
+@login_required
+@require_POST
+def client_consent(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = _get_client_for_user(request, client_id)
+    _require(access.can_manage_consent(request.user) and not client.merged_into_id)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        client_consent_record(actor=request.user, client=client, **form.cleaned_data)
+        messages.success(request, _("Consent recorded."))
+    else:
+        messages.error(request, _("Consent was not recorded: choose channel, answer and method."))
+    return redirect("clients:detail", client.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_photo_upload(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = _get_client_for_user(request, client_id)
+    _require(access.can_edit_contact(request.user) and not client.merged_into_id)
+    if request.method == "POST":
+        form = PhotoForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                client_photo_set(
+                    actor=request.user, client=client, data=form.cleaned_data["photo"].read()
+                )
+            except BadPhoto:
+                form.add_error(
+                    "photo", _("This file is not a picture we can read (JPEG, PNG, WebP…).")
+                )
+            else:
+                messages.success(request, _("Photo saved."))
+                return redirect("clients:detail", client.pk)
+    else:
+        form = PhotoForm()
+    return render(request, "clients/photo_form.html", {"form": form, "client": client})
+
+
+@login_required
+def client_photo(request: HttpRequest, client_id: int, size: str) -> FileResponse:
+    """Serve a photo through the access check; photos never have a public URL."""
+    client = _get_client_for_user(request, client_id)
+    field = client.photo_thumb if size == "thumb" else client.photo
+    if not field:
+        raise Http404
+    response = FileResponse(field.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+def client_history(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = _get_client_for_user(request, client_id)
+    _require(access.can_see_history(request.user))
+    entries = list(AuditEntry.objects.filter(client_id=client.pk).select_related("actor")[:500])
+    show_health = access.can_see_health(request.user)
+    allergen_names = {a.code: a.label for a in Allergen.objects.all()}
+    rows = []
+    for entry in entries:
+        changes = [(k, v[0], v[1]) for k, v in entry.changes.items()]
+        if show_health and entry.sensitive_changes:
+            for key, (old, new) in entry.sensitive_changes.items():
+                if key == "allergen_ids":
+                    old = [allergen_names.get(c, c) for c in old or []]
+                    new = [allergen_names.get(c, c) for c in new or []]
+                changes.append((key, old, new))
+        rows.append({"entry": entry, "changes": changes,
+                     "hidden_health": bool(entry.sensitive_changes) and not show_health})  # fmt: skip
+    return render(request, "clients/history.html", {"client": client, "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_merge_view(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Merge another profile into this one: pick it, compare, confirm."""
+    survivor = _get_client_for_user(request, client_id)
+    _require(access.can_merge(request.user) and not survivor.merged_into_id)
+    other_id = request.POST.get("other") or request.GET.get("other")
+    other = None
+    if other_id and str(other_id).isdigit():
+        other = client_get_for_user(request.user, int(other_id))
+        if other is None or other.pk == survivor.pk or other.merged_into_id:
+            raise Http404
+    if request.method == "POST" and other is not None and request.POST.get("confirm") == "yes":
+        client_merge(actor=request.user, survivor=survivor, absorbed=other)
+        messages.success(
+            request, _("Profiles merged. Nothing was lost; the merge is in the history.")
+        )
+        return redirect("clients:detail", survivor.pk)
+    candidates = []
+    if other is None:
+        report = client_duplicates(
+            user=request.user,
+            e164s=list(survivor.phones.values_list("e164", flat=True)),
+            email=survivor.email,
+            full_name=survivor.full_name,
+            birth_date=survivor.birth_date,
+            exclude_id=survivor.pk,
+        )
+        candidates = report.same_phone + report.same_email + report.similar_name
+        q = request.GET.get("q", "")
+        if q:
+            candidates += [c for c in client_search(user=request.user, q=q).clients
+                           if c.pk != survivor.pk and c not in candidates]  # fmt: skip
+    return render(
+        request,
+        "clients/merge.html",
+        {
+            "client": survivor,
+            "other": other,
+            "candidates": candidates,
+            "q": request.GET.get("q", ""),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_delete_view(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = _get_client_for_user(request, client_id)
+    _require(access.can_delete_client(request.user))
+    form = DeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["confirm_name"].strip().lower() != client.full_name.lower():
+            form.add_error("confirm_name", _("The name does not match."))
+        else:
+            client_delete(actor=request.user, client=client, reason=form.cleaned_data["reason"])
+            messages.success(request, _("The profile was erased."))
+            return redirect("clients:search")
+    return render(request, "clients/delete.html", {"form": form, "client": client})
+
+
+@login_required
+def client_export(request: HttpRequest) -> HttpResponse:
+    _require(access.can_export(request.user))
+    with transaction.atomic():
+        response = exports.clients_xlsx_response(user=request.user)
+    return response

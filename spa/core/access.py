@@ -1,0 +1,136 @@
+"""Who may do what: the capability rules of every role, in one place.
+
+Row-level visibility (which clients a user may see at all) is
+`spa.clients.selectors.clients_visible_to`, built on `client_scope` below. Views,
+exports, search and the admin all ask these functions; none decides on its own.
+"""
+
+from django.db.models import Exists, OuterRef, Q
+
+from spa.accounts.models import Role, SpaSettings
+
+
+def _role(user) -> str | None:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return user.role
+
+
+def is_owner(user) -> bool:
+    return _role(user) == Role.OWNER
+
+
+def technician_minimal(user) -> bool:
+    """A technician whose owner restricted them to photo + first name (+ allergy alerts)."""
+    if _role(user) != Role.TECHNICIAN:
+        return False
+    # Read once per request: the user object lives as long as the request does.
+    if not hasattr(user, "_technicians_see_minimum"):
+        user._technicians_see_minimum = SpaSettings.current().technicians_see_minimum
+    return user._technicians_see_minimum
+
+
+def client_scope(user, care_link_model) -> Q:
+    """The Q that limits clients to those `user` may see; `Q(pk__in=[])` for nobody."""
+    role = _role(user)
+    if role == Role.OWNER:
+        return Q()
+    if role in (Role.MANAGER, Role.RECEPTIONIST):
+        return Q(branch_id=user.branch_id) if user.branch_id else Q(pk__in=[])
+    if role == Role.TECHNICIAN:
+        # Clients they are in charge of, have served or are booked with: every such
+        # relation is a CareLink row, written by the service that creates it.
+        return Q(Exists(care_link_model.objects.filter(client_id=OuterRef("pk"), staff_id=user.pk)))
+    return Q(pk__in=[])
+
+
+def can_create_client(user) -> bool:
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.RECEPTIONIST)
+
+
+def can_edit_contact(user) -> bool:
+    """Identity, contact, relationship and notes."""
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.RECEPTIONIST)
+
+
+def can_see_contact(user) -> bool:
+    """Phones (masked for technicians), email, address, social handles, birth date."""
+    return _role(user) is not None and not technician_minimal(user)
+
+
+def can_see_full_phone(user) -> bool:
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.RECEPTIONIST)
+
+
+def can_see_notes(user) -> bool:
+    return _role(user) is not None and not technician_minimal(user)
+
+
+def can_edit_notes(user) -> bool:
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.RECEPTIONIST, Role.TECHNICIAN) and (
+        not technician_minimal(user)
+    )
+
+
+def can_see_allergy_alerts(user) -> bool:
+    # Every role, restricted technicians included: an allergy must be in front of
+    # whoever touches the client, whatever else is hidden from them.
+    return _role(user) is not None
+
+
+def can_edit_allergies(user) -> bool:
+    return _role(user) is not None and not technician_minimal(user)
+
+
+def can_see_health(user) -> bool:
+    """Conditions, medications, pregnancy, skin: beyond the allergy alerts."""
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.TECHNICIAN) and not technician_minimal(
+        user
+    )
+
+
+def can_edit_health(user) -> bool:
+    return can_see_health(user)
+
+
+def can_see_history(user) -> bool:
+    return _role(user) in (Role.OWNER, Role.MANAGER)
+
+
+def can_merge(user) -> bool:
+    return _role(user) in (Role.OWNER, Role.MANAGER)
+
+
+def can_export(user) -> bool:
+    return _role(user) in (Role.OWNER, Role.MANAGER)
+
+
+def can_delete_client(user) -> bool:
+    return _role(user) == Role.OWNER
+
+
+def can_manage_consent(user) -> bool:
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.RECEPTIONIST)
+
+
+def capabilities(user) -> dict[str, bool]:
+    """All capabilities of `user`, for templates."""
+    return {
+        "create_client": can_create_client(user),
+        "edit_contact": can_edit_contact(user),
+        "see_contact": can_see_contact(user),
+        "see_full_phone": can_see_full_phone(user),
+        "see_notes": can_see_notes(user),
+        "edit_notes": can_edit_notes(user),
+        "see_allergies": can_see_allergy_alerts(user),
+        "edit_allergies": can_edit_allergies(user),
+        "see_health": can_see_health(user),
+        "edit_health": can_edit_health(user),
+        "see_history": can_see_history(user),
+        "merge": can_merge(user),
+        "export": can_export(user),
+        "delete_client": can_delete_client(user),
+        "manage_consent": can_manage_consent(user),
+        "minimal": technician_minimal(user),
+        "owner": is_owner(user),
+    }

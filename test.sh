@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Run the whole test suite (lint, migrations check, unit, page, race and browser tests).
+#   ./test.sh                                   -> on embedded SQLite
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres ./test.sh   -> on PostgreSQL
+# Extra arguments go to pytest (e.g. ./test.sh -k search).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+
+# Browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+if [ ! -x /usr/bin/chromium ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+export DJANGO_SETTINGS_MODULE=config.settings_test
+.venv/bin/ruff check .
+.venv/bin/python manage.py makemigrations --check --dry-run >/dev/null \
+  || { echo "Model changes without a migration: run manage.py makemigrations" >&2; exit 1; }
+exec .venv/bin/pytest "$@"
