@@ -157,6 +157,15 @@ def _search_name(user, q: str, limit: int) -> SearchResult:
         )
         .order_by("exact_rank", F("last_visit_at").desc(nulls_last=True), "-id")[: limit + 1]
     )
+    exact_tokens = tokens(lower_exact(q))
+
+    def spelled_alike(c: Client) -> int:
+        # Among same-letter matches, the more words spelled exactly as typed, the better:
+        # "nguyen thi hoa" puts Nguyễn Thị Hoa before Nguyễn Thị Hòa.
+        name_tokens = set(c.name_exact_key.split(" "))
+        return -sum(1 for t in exact_tokens if t in name_tokens)
+
+    whole.sort(key=lambda c: (c.exact_rank, spelled_alike(c)))  # stable: last visit stays
     if len(whole) > limit:
         return SearchResult(kind="name", clients=whole[:limit], more=True)
 
@@ -175,7 +184,6 @@ def _search_name(user, q: str, limit: int) -> SearchResult:
         candidate_ids, more = _partial_candidates(user, folded, want=limit * 5)
         candidate_ids = [i for i in candidate_ids if i not in seen]
         partial = list(_result_queryset(visible.filter(pk__in=candidate_ids)))
-    exact_tokens = tokens(lower_exact(q))
 
     def rank(c: Client):
         name_tokens = c.name_exact_key.split(" ")

@@ -117,3 +117,10 @@ def test_merged_profiles_are_not_found(make_client, manager_a, receptionist_a):
 def test_email_search(make_client, receptionist_a):
     make_client("Bùi Thị Nga", email="nga@example.com")
     assert names(client_search(user=receptionist_a, q="NGA@example.com")) == ["Bùi Thị Nga"]
+
+
+def test_unaccented_query_prefers_names_spelled_without_the_missing_marks(make_client, receptionist_a):
+    recent = timezone.now()
+    make_client("Nguyễn Thị Hòa", last_visit_at=recent)
+    make_client("Nguyễn Thị Hoa", last_visit_at=recent - timezone.timedelta(days=90))
+    assert names(client_search(user=receptionist_a, q="nguyen thi hoa"))[0] == "Nguyễn Thị Hoa"
