@@ -148,3 +148,30 @@ def test_export_contains_only_visible_clients(client, manager_a, make_client, re
     rows = list(book.active.iter_rows(values_only=True))
     assert [r[1] for r in rows[1:]] == ["Nguyễn Thị Hoa"]
     assert "Huyết áp cao" not in str(rows)
+
+
+def test_consent_post_matrix(client, people, hoa):
+    from spa.clients.models import ConsentRecord
+
+    url = reverse("clients:consent", args=[hoa.pk])
+    data = {"channel": "zalo", "granted": "1", "method": "paper"}
+    expected = {
+        "anonymous": 302, "owner": 302, "manager_a": 302, "manager_b": 404,
+        "receptionist_a": 302, "receptionist_b": 404, "technician_a": 403, "technician_b": 404,
+    }  # fmt: skip
+    got = {}
+    for role in ROLES:
+        client.logout()
+        if people[role] is not None:
+            client.force_login(people[role])
+        got[role] = client.post(url, data).status_code
+    assert got == expected
+    recorders = set(ConsentRecord.objects.values_list("recorded_by__username", flat=True))
+    assert recorders == {"olivia", "mai", "rosa"}
+
+
+def test_profile_page_runs_a_fixed_number_of_queries(client, owner, hoa, django_assert_max_num_queries):
+    client.force_login(owner)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("clients:detail", args=[hoa.pk]))
+    assert response.status_code == 200
