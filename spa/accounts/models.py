@@ -60,7 +60,9 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.get_full_name() or self.username
+        # Family name first, as Vietnamese and Chinese names are written.
+        full = f"{self.last_name} {self.first_name}".strip()
+        return full or self.username
 
     def __str__(self) -> str:
         return self.display_name
