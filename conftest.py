@@ -18,6 +18,15 @@ def next_phone() -> str:
     return f"097{next(_phones):07d}"
 
 
+@pytest.fixture(autouse=True)
+def vietnamese():
+    """Every test starts in the product's default language."""
+    from django.utils import translation
+
+    with translation.override("vi"):
+        yield
+
+
 @pytest.fixture
 def branch_a(db):
     return Branch.objects.create(code="a", name="Chi nhánh A")
@@ -88,4 +97,33 @@ def make_client(receptionist_a):
 
 @pytest.fixture
 def aha(db):
-    return Allergen.objects.get(code="aha")
+    # get_or_create: transactional tests flush the rows the data migration made.
+    allergen, _created = Allergen.objects.get_or_create(
+        code="aha", defaults={"name_vi": "AHA", "name_en": "AHA", "name_zh": "果酸 (AHA)"}
+    )
+    return allergen
+
+
+@pytest.fixture
+def catalogue(branch_a, aha):
+    """A facial (with an AHA peel product) and a laser service with safety rules."""
+    from decimal import Decimal
+
+    from spa.catalog.models import Product, ProductKind, Service, ServiceCategory, ServicePrice
+    from spa.catalog.services import stock_receive
+
+    face = ServiceCategory.objects.create(name="Chăm sóc da mặt")
+    facial = Service.objects.create(name="Peel da AHA", category=face, duration_minutes=60)
+    ServicePrice.objects.create(service=facial, branch=branch_a, price=450_000)
+    laser = Service.objects.create(name="Triệt lông laser", category=face, duration_minutes=30)
+    ServicePrice.objects.create(service=laser, branch=branch_a, price=800_000)
+    peel = Product.objects.create(
+        name="Dung dịch peel AHA 30%", sku="PEEL-AHA", kind=ProductKind.BACKBAR
+    )
+    peel.allergens.add(aha)
+    cleanser = Product.objects.create(
+        name="Sữa rửa mặt dịu nhẹ", sku="CLEAN-1", kind=ProductKind.BACKBAR
+    )
+    for product in (peel, cleanser):
+        stock_receive(actor=None, product=product, branch=branch_a, quantity=Decimal("100"))
+    return {"facial": facial, "laser": laser, "peel": peel, "cleanser": cleanser}

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="clients:search", permanent=False)),
     path("accounts/", include("spa.accounts.urls")),
     path("clients/", include("spa.clients.urls")),
+    path("treatments/", include("spa.treatments.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

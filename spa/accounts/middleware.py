@@ -21,8 +21,13 @@ class LanguageMiddleware:
         if language is None:
             cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
             language = cookie if cookie in self.supported else settings.LANGUAGE_CODE
+        previous = translation.get_language()
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            # A worker thread serves many users: leave it as it was found.
+            translation.activate(previous) if previous else translation.deactivate()
         response.headers.setdefault("Content-Language", language)
         return response

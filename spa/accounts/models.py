@@ -79,6 +79,13 @@ class SpaSettings(models.Model):
             "When on, technicians see a client's photo, first name and allergy alerts only."
         ),
     )
+    allergen_conflict_blocks = models.BooleanField(
+        _("a product with the client's allergen blocks the session"),
+        default=True,
+        help_text=_(
+            "When on, only a manager's override with a reason lets such a session be saved."
+        ),
+    )
     health_reconfirm_days = models.PositiveIntegerField(
         _("re-confirm the health questionnaire every (days)"), default=365
     )

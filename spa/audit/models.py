@@ -15,6 +15,10 @@ class Action(models.TextChoices):
     MERGED_AWAY = "merged_away", _("Merged into another profile")
     DELETE = "delete", _("Deleted")
     EXPORT = "export", _("Exported")
+    SESSION = "session", _("Treatment logged")
+    OVERRIDE = "override", _("Safety warning overridden")
+    PACKAGE = "package", _("Package sold")
+    PATCH_TEST = "patch_test", _("Patch test recorded")
 
 
 class AuditEntry(models.Model):

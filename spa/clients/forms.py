@@ -10,6 +10,7 @@ from spa.clients.models import (
     Channel,
     Client,
     ClientHealth,
+    Condition,
     ConsentMethod,
     ContentKind,
     CustomFieldDefinition,
@@ -222,6 +223,12 @@ class AllergyForm(forms.Form):
 
 
 class HealthForm(AllergyForm):
+    condition_list = forms.ModelMultipleChoiceField(
+        label=_("Conditions"),
+        queryset=Condition.objects.filter(is_active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     conditions = forms.CharField(
         label=_("Medical history and chronic conditions"), max_length=2000, required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -244,6 +251,7 @@ class HealthForm(AllergyForm):
 
     def health_values(self) -> dict:
         values = super().health_values()
+        values["condition_ids"] = [c.pk for c in self.cleaned_data["condition_list"]]
         for key in ["conditions", "medications", "pregnancy", "skin_type", "skin_concerns"]:
             values[key] = self.cleaned_data[key].strip()
         return values
@@ -251,7 +259,11 @@ class HealthForm(AllergyForm):
 
 def health_initial(health: ClientHealth | None) -> dict:
     values = health.values() if health else dict(ClientHealth.EMPTY)
-    return {**values, "allergens": values["allergen_ids"]}
+    return {
+        **values,
+        "allergens": values["allergen_ids"],
+        "condition_list": values["condition_ids"],
+    }
 
 
 class ConsentForm(forms.Form):

@@ -8,8 +8,8 @@ from spa.core.crypto import EncryptedJSONField
 from spa.core.fields import BytewiseCharField
 
 
-class Allergen(models.Model):
-    """An entry of the spa's managed allergen list (shared with product ingredients)."""
+class ManagedListItem(models.Model):
+    """An entry of a spa-managed list named in the three languages."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_vi = models.CharField(_("name (Vietnamese)"), max_length=120)
@@ -18,9 +18,8 @@ class Allergen(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        abstract = True
         ordering = ["code"]
-        verbose_name = _("allergen")
-        verbose_name_plural = _("allergens")
 
     def __str__(self) -> str:
         return self.label
@@ -33,6 +32,22 @@ class Allergen(models.Model):
         if lang.startswith("en"):
             return self.name_en
         return self.name_vi
+
+
+class Allergen(ManagedListItem):
+    """An allergen of the managed list, shared by the health section and product ingredients."""
+
+    class Meta(ManagedListItem.Meta):
+        verbose_name = _("allergen")
+        verbose_name_plural = _("allergens")
+
+
+class Condition(ManagedListItem):
+    """A medical condition of the managed list, which service rules can refer to."""
+
+    class Meta(ManagedListItem.Meta):
+        verbose_name = _("medical condition")
+        verbose_name_plural = _("medical conditions")
 
 
 class Tag(models.Model):
@@ -308,8 +323,9 @@ class SkinType(models.TextChoices):
 class ClientHealth(models.Model):
     """The health section. Everything but the confirmation date is encrypted at rest.
 
-    `data` keys: allergen_ids (list of Allergen ids), allergy_notes, conditions,
-    medications, pregnancy (PregnancyStatus), skin_type (SkinType), skin_concerns.
+    `data` keys: allergen_ids (list of Allergen ids), allergy_notes, condition_ids (list
+    of Condition ids), conditions (free text), medications, pregnancy (PregnancyStatus),
+    skin_type (SkinType), skin_concerns.
     """
 
     client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="health")
@@ -320,6 +336,7 @@ class ClientHealth(models.Model):
     EMPTY = {
         "allergen_ids": [],
         "allergy_notes": "",
+        "condition_ids": [],
         "conditions": "",
         "medications": "",
         "pregnancy": "",

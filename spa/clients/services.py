@@ -4,11 +4,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.apps import apps
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from spa.audit.models import Action
+from spa.audit.models import Action, AuditEntry
 from spa.audit.services import audit_record, changes_between
 from spa.clients.duplicates import DuplicateReport, client_duplicates
 from spa.clients.models import (
@@ -19,6 +20,7 @@ from spa.clients.models import (
     ClientHealth,
     ClientNameKey,
     ClientPhone,
+    Condition,
     ConsentRecord,
     MergeRecord,
 )
@@ -263,8 +265,9 @@ def client_health_update(
         health = _health_for_update(client)
         before = health.values()
         after = {**before, **values}
-        if "allergen_ids" in values:
-            after["allergen_ids"] = sorted({int(i) for i in values["allergen_ids"]})
+        for key in ("allergen_ids", "condition_ids"):
+            if key in values:
+                after[key] = sorted({int(i) for i in values[key]})
         health.data = after
         old_confirmed = health.confirmed_at
         if confirmed:
@@ -291,11 +294,12 @@ def client_health_update(
 
 
 def _readable_health(values: dict[str, Any]) -> dict[str, Any]:
-    """Health values with allergen ids replaced by their codes, for the history."""
+    """Health values with list ids replaced by their stable codes, for the history."""
     out = dict(values)
-    ids = values.get("allergen_ids") or []
-    codes = dict(Allergen.objects.filter(pk__in=ids).values_list("pk", "code"))
-    out["allergen_ids"] = sorted(codes.get(i, str(i)) for i in ids)
+    for key, model in (("allergen_ids", Allergen), ("condition_ids", Condition)):
+        ids = values.get(key) or []
+        codes = dict(model.objects.filter(pk__in=ids).values_list("pk", "code"))
+        out[key] = sorted(codes.get(i, str(i)) for i in ids)
     return out
 
 
@@ -405,13 +409,15 @@ def client_merge(*, actor, survivor: Client, absorbed: Client) -> MergeRecord:
             )
         Client.objects.filter(referrer=absorbed).exclude(pk=survivor.pk).update(referrer=survivor)
         ConsentRecord.objects.filter(client=absorbed).update(client=survivor)
+        _move_other_records(absorbed, survivor)
 
         # Health: union of allergies, texts joined; the later confirmation date wins.
         if absorbed_health:
             health = _health_for_update(survivor)
             mine, theirs = health.values(), absorbed_health.values()
             merged = dict(mine)
-            merged["allergen_ids"] = sorted(set(mine["allergen_ids"]) | set(theirs["allergen_ids"]))
+            for key in ("allergen_ids", "condition_ids"):
+                merged[key] = sorted(set(mine[key]) | set(theirs[key]))
             for key in ["allergy_notes", "conditions", "medications", "skin_concerns"]:
                 if theirs[key] and theirs[key] not in mine[key]:
                     merged[key] = f"{mine[key]}\n{theirs[key]}".strip()
@@ -453,11 +459,60 @@ def client_merge(*, actor, survivor: Client, absorbed: Client) -> MergeRecord:
     return record
 
 
+# Relations that client_merge handles itself; every other model pointing at a client
+# (sessions, packages, patch tests, later appointments and invoices) simply moves.
+_MERGE_HANDLED = {
+    "phones",
+    "care_links",
+    "consents",
+    "merges",
+    "health",
+    "referrals",
+    "merged_from",
+}
+
+
+def _move_other_records(absorbed: Client, survivor: Client) -> None:
+    relations = Client._meta.get_fields(include_hidden=True)  # "+" relations too
+    for rel in relations:
+        if not (rel.auto_created and rel.one_to_many) or rel.related_model._meta.auto_created:
+            continue  # not a reverse foreign key, or a many-to-many's own table
+        if rel.related_model in (
+            ClientNameKey, MergeRecord, Client,
+        ):  # fmt: skip
+            continue
+        if rel.get_accessor_name() in _MERGE_HANDLED:
+            continue
+        rel.related_model._base_manager.filter(**{rel.field.name: absorbed}).update(
+            **{rel.field.name: survivor}
+        )
+
+
+def _private_files_of(client_ids: set[int]) -> list[str]:
+    """Names of every stored file that belongs to these clients, in any app."""
+    names: list[str] = []
+    for model in apps.get_models():
+        file_fields = [f.name for f in model._meta.fields if isinstance(f, models.FileField)]
+        if not file_fields:
+            continue
+        if model is Client:
+            lookup = {"pk__in": client_ids}
+        elif any(f.name == "client" and f.related_model is Client for f in model._meta.fields):
+            lookup = {"client_id__in": client_ids}
+        else:
+            continue
+        for row in model._base_manager.filter(**lookup).values_list(*file_fields):
+            names.extend(name for name in row if name)
+    return names
+
+
 def client_delete(*, actor, client: Client, reason: str) -> None:
-    """Erase a profile for good (a client's request, or end of retention). The audit
-    entry keeps the id, who and why, and no personal data."""
+    """Erase a profile for good (a client's request, or end of retention).
+
+    Everything of the person goes, files included. The history keeps who did what and
+    when, but the values it recorded (names, phones, health) are scrubbed: the erase
+    entry holds only the id, who and why."""
     with transaction.atomic():
-        files = [f.name for f in (client.photo, client.photo_thumb) if f]
         client_id = client.pk
         # The profiles merged into this one are old copies of the same person: erase them too.
         ids, frontier = {client.pk}, [client.pk]
@@ -466,11 +521,13 @@ def client_delete(*, actor, client: Client, reason: str) -> None:
                 Client.objects.filter(merged_into_id__in=frontier).values_list("id", flat=True)
             )
             ids.update(frontier)
-        for absorbed in Client.objects.filter(pk__in=ids).exclude(pk=client.pk):
-            files += [f.name for f in (absorbed.photo, absorbed.photo_thumb) if f]
+        files = _private_files_of(ids)
         Client.objects.filter(referrer_id__in=ids).exclude(pk__in=ids).update(referrer=None)
         Client.objects.filter(pk__in=ids).update(merged_into=None, referrer=None)
         Client.objects.filter(pk__in=ids).delete()
+        AuditEntry.objects.filter(client_id__in=ids).update(
+            changes={}, sensitive_changes=None, summary=""
+        )
         audit_record(actor=actor, action=Action.DELETE, client_id=client_id, summary=reason[:255])
         storage = Client._meta.get_field("photo").storage
         transaction.on_commit(lambda: [storage.delete(name) for name in files])

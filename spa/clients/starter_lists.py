@@ -31,4 +31,37 @@ ALLERGENS = [
     ("hyaluronidase", "Hyaluronidase", "Hyaluronidase", "透明质酸酶"),
 ]
 
+CONDITIONS = [
+    (
+        "pregnancy-risk",
+        "Tiền sử sảy thai / thai kỳ nguy cơ",
+        "High-risk pregnancy history",
+        "高危妊娠史",
+    ),
+    ("diabetes", "Tiểu đường", "Diabetes", "糖尿病"),
+    ("hypertension", "Tăng huyết áp", "High blood pressure", "高血压"),
+    (
+        "heart-disease",
+        "Bệnh tim / máy tạo nhịp",
+        "Heart disease / pacemaker",
+        "心脏病 / 心脏起搏器",
+    ),
+    ("epilepsy", "Động kinh", "Epilepsy", "癫痫"),
+    ("eczema", "Viêm da cơ địa (chàm)", "Eczema (atopic dermatitis)", "湿疹 (特应性皮炎)"),
+    ("rosacea", "Giãn mao mạch / rosacea", "Rosacea", "玫瑰痤疮"),
+    ("active-acne", "Mụn viêm đang tiến triển", "Active inflamed acne", "活动性炎症痤疮"),
+    ("skin-infection", "Nhiễm trùng da / herpes", "Skin infection / herpes", "皮肤感染 / 疱疹"),
+    ("isotretinoin", "Đang dùng isotretinoin", "Taking isotretinoin", "正在服用异维A酸"),
+    ("blood-thinners", "Đang dùng thuốc chống đông", "Taking blood thinners", "正在服用抗凝药"),
+    ("keloid", "Cơ địa sẹo lồi", "Keloid scarring", "瘢痕体质"),
+    ("photosensitivity", "Nhạy cảm ánh sáng", "Photosensitivity", "光敏感"),
+    ("metal-implants", "Có kim loại cấy ghép", "Metal implants", "体内金属植入物"),
+    (
+        "cancer-treatment",
+        "Đang điều trị ung thư",
+        "Undergoing cancer treatment",
+        "正在接受癌症治疗",
+    ),
+]
+
 SOURCES = ["Khách vãng lai", "Facebook", "Zalo", "TikTok", "Google", "Giới thiệu", "Instagram"]

@@ -20,7 +20,7 @@ from spa.clients.forms import (
     PhotoForm,
     health_initial,
 )
-from spa.clients.models import Allergen, Channel, Client, ClientHealth
+from spa.clients.models import Allergen, Channel, Client, ClientHealth, Condition
 from spa.clients.photos import BadPhoto
 from spa.clients.selectors import (
     client_allergy_labels,
@@ -40,6 +40,7 @@ from spa.clients.services import (
     client_update,
 )
 from spa.core import access
+from spa.treatments.selectors import client_packages, client_session_count
 
 
 def _get_client_for_user(request: HttpRequest, client_id: int) -> Client:
@@ -117,6 +118,9 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         "consents": client_current_consents(client) if access.can_see_contact(user) else {},
         "channels": Channel.choices,
     }
+    if access.can_see_treatments(user):
+        context["packages"] = client_packages(client)
+        context["session_count"] = client_session_count(client)
     if not context["minimal"]:
         context["completeness"] = client_completeness(
             client, health_reconfirm_days=settings_row.health_reconfirm_days
@@ -132,6 +136,7 @@ def _health_display(health: ClientHealth) -> dict:
 
     values = health.values()
     return {
+        "conditions": [c.label for c in Condition.objects.filter(pk__in=values["condition_ids"])],
         "pregnancy": PregnancyStatus(values["pregnancy"]).label if values["pregnancy"] else "",
         "skin_type": SkinType(values["skin_type"]).label if values["skin_type"] else "",
     }
@@ -252,15 +257,18 @@ def client_history(request: HttpRequest, client_id: int) -> HttpResponse:
     _require(access.can_see_history(request.user))
     entries = list(AuditEntry.objects.filter(client_id=client.pk).select_related("actor")[:500])
     show_health = access.can_see_health(request.user)
-    allergen_names = {a.code: a.label for a in Allergen.objects.all()}
+    list_names = {
+        "allergen_ids": {a.code: a.label for a in Allergen.objects.all()},
+        "condition_ids": {c.code: c.label for c in Condition.objects.all()},
+    }
     rows = []
     for entry in entries:
         changes = [(k, v[0], v[1]) for k, v in entry.changes.items()]
         if show_health and entry.sensitive_changes:
             for key, (old, new) in entry.sensitive_changes.items():
-                if key == "allergen_ids":
-                    old = [allergen_names.get(c, c) for c in old or []]
-                    new = [allergen_names.get(c, c) for c in new or []]
+                if key in list_names:
+                    old = [list_names[key].get(c, c) for c in old or []]
+                    new = [list_names[key].get(c, c) for c in new or []]
                 changes.append((key, old, new))
         rows.append({"entry": entry, "changes": changes,
                      "hidden_health": bool(entry.sensitive_changes) and not show_health})  # fmt: skip

@@ -113,6 +113,37 @@ def can_manage_consent(user) -> bool:
     return _role(user) in (Role.OWNER, Role.MANAGER, Role.RECEPTIONIST)
 
 
+def can_log_session(user) -> bool:
+    """Restricted technicians too: they treat clients (and see their allergy alerts)."""
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.TECHNICIAN)
+
+
+def can_see_treatments(user) -> bool:
+    """The list of sessions and packages (dates, services, who)."""
+    return _role(user) is not None and not technician_minimal(user)
+
+
+def can_see_treatment_details(user) -> bool:
+    """Photos, reactions, results and notes of sessions: health data."""
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.TECHNICIAN) and not technician_minimal(
+        user
+    )
+
+
+def can_override_guard(user, branch_id: int | None) -> bool:
+    """Owner anywhere; a manager in their own branch."""
+    role = _role(user)
+    return role == Role.OWNER or (role == Role.MANAGER and user.branch_id == branch_id)
+
+
+def can_sell_package(user) -> bool:
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.RECEPTIONIST)
+
+
+def can_record_patch_test(user) -> bool:
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.TECHNICIAN)
+
+
 def capabilities(user) -> dict[str, bool]:
     """All capabilities of `user`, for templates."""
     return {
@@ -131,6 +162,11 @@ def capabilities(user) -> dict[str, bool]:
         "export": can_export(user),
         "delete_client": can_delete_client(user),
         "manage_consent": can_manage_consent(user),
+        "log_session": can_log_session(user),
+        "see_treatments": can_see_treatments(user),
+        "see_treatment_details": can_see_treatment_details(user),
+        "sell_package": can_sell_package(user),
+        "record_patch_test": can_record_patch_test(user),
         "minimal": technician_minimal(user),
         "owner": is_owner(user),
     }

@@ -119,7 +119,9 @@ def test_email_search(make_client, receptionist_a):
     assert names(client_search(user=receptionist_a, q="NGA@example.com")) == ["Bùi Thị Nga"]
 
 
-def test_unaccented_query_prefers_names_spelled_without_the_missing_marks(make_client, receptionist_a):
+def test_unaccented_query_prefers_names_spelled_without_the_missing_marks(
+    make_client, receptionist_a
+):
     recent = timezone.now()
     make_client("Nguyễn Thị Hòa", last_visit_at=recent)
     make_client("Nguyễn Thị Hoa", last_visit_at=recent - timezone.timedelta(days=90))

@@ -170,8 +170,10 @@ def test_consent_post_matrix(client, people, hoa):
     assert recorders == {"olivia", "mai", "rosa"}
 
 
-def test_profile_page_runs_a_fixed_number_of_queries(client, owner, hoa, django_assert_max_num_queries):
+def test_profile_page_runs_a_fixed_number_of_queries(
+    client, owner, hoa, django_assert_max_num_queries
+):
     client.force_login(owner)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("clients:detail", args=[hoa.pk]))
     assert response.status_code == 200
