@@ -6,6 +6,17 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 python=${PYTHON:-python3}
+
+# PDFs (course of treatment) are drawn by WeasyPrint, which needs Pango; Chinese
+# names need a CJK font. Installed from Debian's packages when missing.
+if command -v apt-get >/dev/null && { ! ldconfig -p | grep -q libpango-1.0 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; }; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  echo "Installing Pango and fonts for PDF printing (apt-get)…"
+  { $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-cjk >/dev/null; } \
+    || echo "Could not install them: printing PDFs will not work until they are installed."
+fi
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi

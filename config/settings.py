@@ -143,6 +143,24 @@ STORAGES = {
         )
     },
 }
+# A chain keeps photos in any S3-compatible object store (AWS, MinIO, Wasabi, …): set
+# S3_BUCKET (and S3_ENDPOINT_URL for non-AWS). Objects are private; the app streams
+# them through its access checks and never hands out their address.
+if env.str("S3_BUCKET", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("S3_REGION", default=None),
+            "access_key": env.str("S3_ACCESS_KEY", default=None),
+            "secret_key": env.str("S3_SECRET_KEY", default=None),
+            "location": env.str("S3_PREFIX", default="private"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 CLIENT_PHOTO_MAX_BYTES = env.int("CLIENT_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 

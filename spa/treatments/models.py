@@ -101,7 +101,7 @@ class SessionPhoto(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["session_id", "kind", "id"]
+        ordering = ["session_id", "-kind", "id"]  # "before" first
         indexes = [models.Index(fields=["client", "session"], name="photo_client_session")]
 
     def __str__(self) -> str:

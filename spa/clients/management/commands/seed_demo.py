@@ -181,9 +181,188 @@ class Command(BaseCommand):
                     channel=fields["preferred_channel"] or Channel.ZALO,
                     granted=rng.random() < 0.8, method=rng.choice(ConsentMethod.values),
                 )  # fmt: skip
+        self.seed_treatments(rng, branches, staff, allergens)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo spa created: {len(branches)} branches, {len(staff)} staff, "
                 f"{Client.objects.count()} clients (owner: {owner.username})."
             )
         )
+
+    def seed_treatments(self, rng, branches, staff, allergens):
+        """Catalogue with safety rules, stock, packages and a course of sessions."""
+        from decimal import Decimal
+
+        from spa.catalog.models import (
+            Product,
+            ProductKind,
+            Resource,
+            ResourceKind,
+            RuleKind,
+            Service,
+            ServiceCategory,
+            ServicePrice,
+            ServiceRule,
+        )  # fmt: skip
+        from spa.catalog.services import stock_receive
+        from spa.clients.models import Condition
+        from spa.treatments.services import (
+            GuardBlocked,
+            ProductUse,
+            SessionInput,
+            package_sell,
+            patch_test_record,
+            session_log,
+        )  # fmt: skip
+
+        allergen = {a.code: a for a in allergens}
+        condition = {c.code: c for c in Condition.objects.all()}
+        cats = {
+            name: ServiceCategory.objects.create(name=name, position=i)
+            for i, name in enumerate(
+                ["Chăm sóc da mặt", "Massage body", "Triệt lông", "Gội đầu dưỡng sinh"]
+            )
+        }
+        for branch in branches.values():
+            for n in (1, 2, 3):
+                Resource.objects.create(branch=branch, name=f"Phòng {n}", kind=ResourceKind.ROOM)
+            Resource.objects.create(
+                branch=branch, name="Máy laser Diode", kind=ResourceKind.MACHINE
+            )
+        catalogue = [
+            # name, category, minutes, price, needs
+            ("Chăm sóc da cơ bản", "Chăm sóc da mặt", 60, 350_000, ["room"]),
+            ("Peel da AHA", "Chăm sóc da mặt", 45, 550_000, ["room"]),
+            ("Điều trị mụn chuyên sâu", "Chăm sóc da mặt", 75, 650_000, ["room"]),
+            ("Massage body tinh dầu", "Massage body", 90, 450_000, ["room"]),
+            ("Triệt lông nách laser", "Triệt lông", 30, 400_000, ["room", "machine"]),
+            ("Gội đầu dưỡng sinh", "Gội đầu dưỡng sinh", 60, 180_000, ["room"]),
+        ]
+        services = {}
+        for name, cat, minutes, price, needs in catalogue:
+            service = Service.objects.create(
+                name=name, category=cats[cat], duration_minutes=minutes, resource_kinds=needs
+            )
+            for branch in branches.values():
+                ServicePrice.objects.create(service=service, branch=branch, price=price)
+                service.resources.add(*Resource.objects.filter(branch=branch, kind__in=needs))
+            services[name] = service
+        laser, peel = services["Triệt lông nách laser"], services["Peel da AHA"]
+        ServiceRule.objects.create(service=laser, kind=RuleKind.PREGNANCY, hard=True)
+        ServiceRule.objects.create(
+            service=laser, kind=RuleKind.PATCH_TEST, patch_test_days=90, hard=True
+        )
+        ServiceRule.objects.create(
+            service=laser, kind=RuleKind.CONDITION, condition=condition["epilepsy"], hard=True
+        )
+        ServiceRule.objects.create(
+            service=laser,
+            kind=RuleKind.CONDITION,
+            condition=condition["photosensitivity"],
+            hard=False,
+        )
+        ServiceRule.objects.create(service=peel, kind=RuleKind.PREGNANCY, hard=False)
+        ServiceRule.objects.create(
+            service=peel, kind=RuleKind.CONDITION, condition=condition["isotretinoin"], hard=True
+        )
+        products = [
+            ("Dung dịch peel AHA 30%", "PEEL-AHA30", ProductKind.BACKBAR, "ml", ["aha"]),
+            ("Serum vitamin C 15%", "SER-VITC", ProductKind.BACKBAR, "ml", ["vitamin-c"]),
+            ("Sữa rửa mặt dịu nhẹ", "CLEAN-01", ProductKind.BACKBAR, "ml", []),
+            (
+                "Dầu massage oải hương",
+                "OIL-LAV",
+                ProductKind.BACKBAR,
+                "ml",
+                ["essential-oils", "fragrance"],
+            ),
+            ("Gel lạnh laser", "GEL-LASER", ProductKind.BACKBAR, "ml", []),
+            ("Mặt nạ dịu da rau má", "MASK-CICA", ProductKind.RETAIL, "cái", []),
+            ("Kem chống nắng SPF50", "SUN-50", ProductKind.RETAIL, "tuýp", ["fragrance"]),
+        ]
+        product = {}
+        for name, sku, kind, unit, tags in products:
+            item = Product.objects.create(name=name, sku=sku, kind=kind, unit=unit, retail_price=0)
+            item.allergens.add(*[allergen[t] for t in tags])
+            product[sku] = item
+            for branch in branches.values():
+                stock_receive(
+                    actor=None,
+                    product=item,
+                    branch=branch,
+                    quantity=Decimal("2000"),
+                    batch="L2026-01",
+                )
+        uses = {
+            "Chăm sóc da cơ bản": [("CLEAN-01", "5"), ("SER-VITC", "2")],
+            "Peel da AHA": [("CLEAN-01", "5"), ("PEEL-AHA30", "3")],
+            "Điều trị mụn chuyên sâu": [("CLEAN-01", "5")],
+            "Massage body tinh dầu": [("OIL-LAV", "20")],
+            "Triệt lông nách laser": [("GEL-LASER", "10")],
+            "Gội đầu dưỡng sinh": [],
+        }
+        now = timezone.now()
+        clients = list(
+            Client.objects.filter(merged_into__isnull=True)
+            .select_related("branch")
+            .order_by("id")[:120]
+        )
+        for index, client in enumerate(clients):
+            code = client.branch.code
+            tech = staff[f"ktv.{code}.a" if index % 2 else f"ktv.{code}.b"]
+            name = "Peel da AHA" if index == 0 else rng.choice(list(uses))
+            service = services[name]
+            package = None
+            if index == 0 or rng.random() < 0.3:
+                package = package_sell(
+                    actor=staff[f"letan.{code}"], client=client, branch=client.branch,
+                    name=f"{name} 10 buổi", services=[service], total_sessions=10,
+                    price=int(ServicePrice.objects.get(service=service, branch=client.branch).price * 8),
+                    amount_paid=rng.choice([0, 50, 100]) * int(ServicePrice.objects.get(service=service, branch=client.branch).price * 8) // 100,
+                    expires_on=(now + timedelta(days=365)).date(),
+                )  # fmt: skip
+            if service == laser:
+                patch_test_record(actor=tech, client=client, service=laser,
+                                  tested_on=(now - timedelta(days=200)).date(), result="passed")  # fmt: skip
+            count = 6 if index == 0 else rng.randint(1, 5)
+            for n in range(count):
+                when = now - timedelta(
+                    days=14 * (count - n) + rng.randint(0, 3), hours=rng.randint(0, 6)
+                )
+                photos = []
+                if index == 0 or rng.random() < 0.1:
+                    photos = [
+                        ("before", _demo_photo(rng, n, count, False)),
+                        ("after", _demo_photo(rng, n, count, True)),
+                    ]
+                data = SessionInput(
+                    client=client, branch=client.branch, performed_at=when, services=[service],
+                    technicians=[tech],
+                    products=[ProductUse(product[sku], Decimal(q), "L2026-01") for sku, q in uses[name]],
+                    reaction=rng.choice(["", "Hơi đỏ nhẹ, hết sau 30 phút", "Không phản ứng"]),
+                    result=rng.choice(["Da sáng hơn", "Mụn giảm rõ", "Khách hài lòng", "Lông thưa hơn"]),
+                    satisfaction=rng.choice([4, 5, 5, None]), photos=photos,
+                    package=package if package and n < package.total_sessions else None,
+                )  # fmt: skip
+                try:
+                    session_log(actor=tech, data=data, acknowledged=True)
+                except GuardBlocked:
+                    break  # a real conflict in the demo client's health: leave it for the demo
+
+
+def _demo_photo(rng, n: int, count: int, after: bool) -> bytes:
+    """A made-up 'skin' picture that clears up over the course (for the demo only)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (480, 360), (236, 200, 178))
+    draw = ImageDraw.Draw(image)
+    spots = max(2, int(40 * (1 - (n + (0.5 if after else 0)) / count)))
+    for _ in range(spots):
+        x, y = rng.randint(20, 460), rng.randint(20, 340)
+        r = rng.randint(3, 9)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=(205, 110, 100))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=80)
+    return out.getvalue()
