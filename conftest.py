@@ -127,3 +127,38 @@ def catalogue(branch_a, aha):
     for product in (peel, cleanser):
         stock_receive(actor=None, product=product, branch=branch_a, quantity=Decimal("100"))
     return {"facial": facial, "laser": laser, "peel": peel, "cleanser": cleanser}
+
+
+@pytest.fixture
+def working_week(technician_a, branch_a, catalogue):
+    """technician_a and a second technician work 08:00-12:00 and 13:00-20:00 every day;
+    branch A has two rooms and one laser machine."""
+    from datetime import time
+
+    from spa.booking.models import Shift
+    from spa.catalog.models import Resource, ResourceKind
+
+    second = _staff("thu", Role.TECHNICIAN, branch_a)
+    for person in (technician_a, second):
+        for day in range(7):
+            Shift.objects.create(staff=person, weekday=day, start=time(8), end=time(12))
+            Shift.objects.create(staff=person, weekday=day, start=time(13), end=time(20))
+    rooms = [
+        Resource.objects.create(branch=branch_a, name=f"Phòng {n}", kind=ResourceKind.ROOM)
+        for n in (1, 2)
+    ]
+    machine = Resource.objects.create(branch=branch_a, name="Máy laser", kind=ResourceKind.MACHINE)
+    catalogue["facial"].resource_kinds = ["room"]
+    catalogue["facial"].save()
+    catalogue["laser"].resource_kinds = ["room", "machine"]
+    catalogue["laser"].save()
+    return {"technicians": [technician_a, second], "rooms": rooms, "machine": machine}
+
+
+def tomorrow_at(hour: int, minute: int = 0):
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    day = timezone.localdate() + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))

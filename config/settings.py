@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "spa.clients",
     "spa.catalog",
     "spa.treatments",
+    "spa.booking",
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -168,6 +171,54 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # Comma-separated Fernet keys, newest first. Data is written with the first key
 # and read with any; `manage.py rotate_field_keys` re-encrypts with the first.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+
+# --- Background work -------------------------------------------------------------
+# A real queue with its own worker process (`manage.py run_huey`). One computer: the
+# queue is a SQLite file, no server needed. A chain: REDIS_URL puts it on Redis.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    HUEY = {"huey_class": "huey.RedisHuey", "name": "spa", "url": REDIS_URL}
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "spa",
+        "filename": env.str("HUEY_SQLITE_PATH", default=str(BASE_DIR / "var" / "queue.sqlite3")),
+    }
+HUEY.update(
+    {
+        "immediate": env.bool("HUEY_IMMEDIATE", default=False),
+        "utc": True,
+        "consumer": {"workers": env.int("WORKER_THREADS", default=2), "worker_type": "thread"},
+    }
+)
+
+# Seconds before a failed reminder is tried again (up to 4 attempts in all).
+REMINDER_RETRY_SECONDS = env.int("REMINDER_RETRY_SECONDS", default=60)
+
+# --- Email and caches --------------------------------------------------------------
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = 15
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="spa@localhost")
+
+# Shared by all web processes (rate limits of the public booking page): files on one
+# computer, Redis for a chain.
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env.str("CACHE_DIR", default=str(BASE_DIR / "var" / "cache")),
+        }
+    }
+RATELIMIT_VIEW = "spa.booking.views_public.rate_limited"
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,21 @@ os.environ.setdefault(
 )
 os.environ.setdefault("PRIVATE_MEDIA_ROOT", tempfile.mkdtemp(prefix="spa-test-media-"))
 
+os.environ.setdefault("REMINDER_RETRY_SECONDS", "2")
+os.environ.setdefault("HUEY_IMMEDIATE", "true")  # tasks run inline, except in the worker test
+os.environ.setdefault(
+    "HUEY_SQLITE_PATH", os.path.join(tempfile.mkdtemp(prefix="spa-test-queue-"), "q.sqlite3")
+)
+os.environ.setdefault("CACHE_DIR", tempfile.mkdtemp(prefix="spa-test-cache-"))
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+
 from config.settings import *  # noqa: E402,F403
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory: the live server's threads and the worker process must all
+    # see the same test database, as they do on PostgreSQL.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.mkdtemp(prefix="spa-test-db-"), "test.sqlite3")
+    }  # noqa: F405
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

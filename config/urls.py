@@ -7,6 +7,8 @@ urlpatterns = [
     path("accounts/", include("spa.accounts.urls")),
     path("clients/", include("spa.clients.urls")),
     path("treatments/", include("spa.treatments.urls")),
+    path("calendar/", include("spa.booking.urls")),
+    path("book/", include("spa.booking.urls_public")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

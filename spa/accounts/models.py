@@ -68,6 +68,10 @@ class User(AbstractUser):
         return self.display_name
 
 
+def default_reminder_offsets() -> list[int]:
+    return [1440, 120]  # 24 hours and 2 hours before
+
+
 class SpaSettings(models.Model):
     """Spa-wide policies the owner sets. A single row (pk=1)."""
 
@@ -84,6 +88,28 @@ class SpaSettings(models.Model):
         default=True,
         help_text=_(
             "When on, only a manager's override with a reason lets such a session be saved."
+        ),
+    )
+    reminder_offsets = models.JSONField(
+        _("send reminders this many minutes before"),
+        default=default_reminder_offsets,
+        blank=True,
+        help_text=_("For example [1440, 120] for 24 hours and 2 hours before."),
+    )
+    agenda_hour = models.PositiveSmallIntegerField(
+        _("send staff their next day's agenda at (hour)"), default=18
+    )
+    online_booking = models.BooleanField(_("online booking page is open"), default=True)
+    sms_gateway_url = models.URLField(_("SMS gateway URL"), blank=True)
+    sms_gateway_token = models.CharField(_("SMS gateway token"), max_length=255, blank=True)
+    zalo_gateway_url = models.URLField(_("Zalo gateway URL"), blank=True)
+    zalo_gateway_token = models.CharField(_("Zalo gateway token"), max_length=255, blank=True)
+    message_template = models.TextField(
+        _("reminder text template"),
+        blank=True,
+        help_text=_(
+            "Optional. Placeholders: {{ name }}, {{ time }}, {{ services }}, {{ branch }}. "
+            "Empty: the built-in text in the client's language."
         ),
     )
     health_reconfirm_days = models.PositiveIntegerField(

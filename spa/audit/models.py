@@ -19,6 +19,7 @@ class Action(models.TextChoices):
     OVERRIDE = "override", _("Safety warning overridden")
     PACKAGE = "package", _("Package sold")
     PATCH_TEST = "patch_test", _("Patch test recorded")
+    APPOINTMENT = "appointment", _("Appointment")
 
 
 class AuditEntry(models.Model):

@@ -76,7 +76,7 @@ class ClientForm(forms.ModelForm):
         model = Client
         fields = [
             "full_name", "gender", "birth_date", "email", "address", "occupation",
-            "facebook", "zalo", "wechat", "preferred_channel", "content_wanted", "branch",
+            "facebook", "zalo", "wechat", "preferred_channel", "content_wanted", "language", "branch",
             "staff_in_charge", "source", "group", "notes_preferences", "notes_family",
             "notes_personality", "notes",
         ]  # fmt: skip
@@ -92,6 +92,7 @@ class ClientForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["full_name"].widget.attrs.update({"autocomplete": "off", "autofocus": True})
+        self.fields["language"].required = False  # Vietnamese unless someone says otherwise
         if user.role != Role.OWNER:
             self.fields["branch"].queryset = Branch.objects.filter(pk=user.branch_id)
             self.fields["branch"].initial = user.branch_id
@@ -146,6 +147,9 @@ class ClientForm(forms.ModelForm):
 
     def clean_phone(self):
         return validate_phone(self.cleaned_data["phone"])
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or self.instance.language or settings.LANGUAGE_CODE
 
     def clean_other_phones(self):
         lines = [ln.strip() for ln in self.cleaned_data["other_phones"].splitlines() if ln.strip()]

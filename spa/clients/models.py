@@ -165,6 +165,9 @@ class Client(models.Model):
         _("preferred channel"), max_length=10, choices=Channel.choices, blank=True
     )
     content_wanted = models.JSONField(_("content wanted"), default=list, blank=True)
+    language = models.CharField(
+        _("language for messages"), max_length=10, choices=settings.LANGUAGES, default="vi"
+    )
 
     branch = models.ForeignKey(
         Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="clients"

@@ -39,7 +39,7 @@ from spa.core.text import (
 # Fields recorded in the audit history (health is separate and encrypted).
 AUDITED_FIELDS = [
     "full_name", "gender", "birth_date", "email", "address", "occupation", "facebook",
-    "zalo", "wechat", "preferred_channel", "content_wanted", "branch", "staff_in_charge",
+    "zalo", "wechat", "preferred_channel", "content_wanted", "language", "branch", "staff_in_charge",
     "source", "group", "referrer", "notes_preferences", "notes_family", "notes_personality",
     "notes", "custom_fields", "tier",
 ]  # fmt: skip

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from spa.accounts.models import SpaSettings
 from spa.audit.models import AuditEntry
+from spa.booking.selectors import client_appointment_counts, client_upcoming
 from spa.clients import exports
 from spa.clients.duplicates import client_duplicates
 from spa.clients.forms import (
@@ -118,6 +119,9 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         "consents": client_current_consents(client) if access.can_see_contact(user) else {},
         "channels": Channel.choices,
     }
+    if not access.technician_minimal(user):
+        context["appointment_counts"] = client_appointment_counts(client)
+        context["upcoming"] = client_upcoming(client)
     if access.can_see_treatments(user):
         context["packages"] = client_packages(client)
         context["session_count"] = client_session_count(client)

@@ -144,6 +144,20 @@ def can_record_patch_test(user) -> bool:
     return _role(user) in (Role.OWNER, Role.MANAGER, Role.TECHNICIAN)
 
 
+def can_book(user) -> bool:
+    """Book, reschedule, cancel, check in, mark no-show."""
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.RECEPTIONIST)
+
+
+def can_see_calendar(user) -> bool:
+    """Everyone; a technician sees only their own column."""
+    return _role(user) is not None
+
+
+def can_manage_feeds(user) -> bool:
+    return _role(user) in (Role.OWNER, Role.MANAGER)
+
+
 def capabilities(user) -> dict[str, bool]:
     """All capabilities of `user`, for templates."""
     return {
@@ -167,6 +181,8 @@ def capabilities(user) -> dict[str, bool]:
         "see_treatment_details": can_see_treatment_details(user),
         "sell_package": can_sell_package(user),
         "record_patch_test": can_record_patch_test(user),
+        "book": can_book(user),
+        "see_calendar": can_see_calendar(user),
         "minimal": technician_minimal(user),
         "owner": is_owner(user),
     }

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from spa.booking.services import appointment_complete
 from spa.clients.models import ClientHealth, Condition, PregnancyStatus
 from spa.clients.photos import BadPhoto
 from spa.clients.selectors import client_allergy_labels, client_get_for_user
@@ -87,6 +88,7 @@ def session_new(request: HttpRequest, client_id: int) -> HttpResponse:
     branch = user.branch or client.branch
     findings = []
     needs_override = False
+    appointment = _appointment_of(request, client)
     if request.method == "POST":
         form = SessionForm(request.POST, request.FILES, client=client, branch=branch, user=user)
         lines = ProductLineFormSet(request.POST, prefix="products")
@@ -113,7 +115,7 @@ def session_new(request: HttpRequest, client_id: int) -> HttpResponse:
                     satisfaction=data["satisfaction"], photos=form.photos(), package=data["package"],
                 )  # fmt: skip
                 try:
-                    session_log(
+                    session = session_log(
                         actor=user,
                         data=session_input,
                         acknowledged=data["acknowledge"],
@@ -133,12 +135,23 @@ def session_new(request: HttpRequest, client_id: int) -> HttpResponse:
                         _("This file is not a picture we can read (JPEG, PNG, WebP…)."),
                     )
                 else:
+                    if appointment is not None:
+                        appointment_complete(actor=user, appointment=appointment, session=session)
                     messages.success(request, _("Session saved."))
                     if access.can_see_treatments(user):
                         return redirect("treatments:course", client.pk)
                     return redirect("clients:detail", client.pk)
     else:
-        form = SessionForm(client=client, branch=branch, user=user)
+        initial = {}
+        if appointment is not None:  # completing a booked visit: start from what was booked
+            initial = {
+                "services": [s.pk for s in appointment.services.all()],
+                "technicians": [appointment.technician_id],
+                "performed_at": timezone.localtime(appointment.start),
+            }
+            if appointment.package_id:
+                initial["package"] = appointment.package_id
+        form = SessionForm(client=client, branch=branch, user=user, initial=initial)
         lines = ProductLineFormSet(prefix="products")
     return render(
         request,
@@ -146,8 +159,25 @@ def session_new(request: HttpRequest, client_id: int) -> HttpResponse:
         {
             "client": client, "form": form, "lines": lines, "panel": _health_panel(user, client),
             "findings": findings, "needs_override": needs_override, "minimal": access.technician_minimal(user),
+            "appointment": appointment,
         },
     )  # fmt: skip
+
+
+def _appointment_of(request: HttpRequest, client):
+    """The open appointment this session completes (?appointment=), if any."""
+    from spa.booking.models import Appointment, Status
+
+    raw = request.POST.get("appointment") or request.GET.get("appointment") or ""
+    if not raw.isdigit():
+        return None
+    return (
+        Appointment.objects.filter(
+            pk=int(raw), client=client, status__in=[Status.BOOKED, Status.CHECKED_IN]
+        )
+        .prefetch_related("services")
+        .first()
+    )
 
 
 @login_required

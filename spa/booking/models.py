@@ -1,0 +1,281 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from spa.accounts.models import Branch
+from spa.catalog.models import Resource, Service
+from spa.clients.models import Channel, Client
+from spa.treatments.models import TreatmentPackage, TreatmentSession
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class Shift(models.Model):
+    """A staff member's working hours on a weekday; breaks are the gaps between shifts."""
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shifts"
+    )
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday.choices)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("to"))
+
+    class Meta:
+        ordering = ["staff", "weekday", "start"]
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="shift_ends_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} {self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class TimeOff(models.Model):
+    """A day off, leave or a one-off break."""
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_off"
+    )
+    start = models.DateTimeField(_("from"))
+    end = models.DateTimeField(_("to"))
+    reason = models.CharField(_("reason"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = _("time off")
+        verbose_name_plural = _("time off")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="time_off_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} {self.start:%Y-%m-%d %H:%M}"
+
+
+class Status(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    CHECKED_IN = "checked_in", _("Checked in")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+
+
+ACTIVE_STATUSES = (Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED)
+
+
+class Source(models.TextChoices):
+    DESK = "desk", _("At the desk")
+    ONLINE = "online", _("Online booking")
+    SERIES = "series", _("Recurring / follow-up")
+
+
+class Series(models.Model):
+    """Appointments booked together: every N days or weeks, or a package's next sessions."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    every_days = models.PositiveIntegerField()
+    count = models.PositiveIntegerField()
+    package = models.ForeignKey(
+        TreatmentPackage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"series #{self.pk}"
+
+
+class Appointment(models.Model):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="appointments")
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="+"
+    )
+    services = models.ManyToManyField(Service, verbose_name=_("services"), related_name="+")
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("technician"),
+        on_delete=models.PROTECT,
+        related_name="appointments",
+    )
+    room = models.ForeignKey(
+        Resource,
+        verbose_name=_("room"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    machine = models.ForeignKey(
+        Resource,
+        verbose_name=_("machine"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.BOOKED
+    )
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=255, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.DESK)
+    series = models.ForeignKey(
+        Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
+    )
+    package = models.ForeignKey(
+        TreatmentPackage,
+        verbose_name=_("package"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    session = models.OneToOneField(
+        TreatmentSession,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appointment",
+    )
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["start", "id"]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        indexes = [
+            models.Index(fields=["branch", "start"], name="appt_branch_start"),
+            models.Index(fields=["client", "start"], name="appt_client_start"),
+            models.Index(fields=["technician", "start"], name="appt_tech_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="appt_ends_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class SlotHold(models.Model):
+    """What an appointment occupies: its technician, room and machine, for its time.
+
+    On PostgreSQL an exclusion constraint (added by migration 0002) refuses two active
+    holds of the same holder whose times overlap; on SQLite the booking service takes
+    the database's write lock first and checks, so writers are serialised.
+    """
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="holds")
+    holder = models.CharField(max_length=40)  # "staff:12", "resource:3"
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["holder", "start"], name="hold_holder_start")]
+
+    def __str__(self) -> str:
+        return f"{self.holder} {self.start:%Y-%m-%d %H:%M}"
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Not sent")
+
+
+class Reminder(models.Model):
+    """One reminder of one appointment on one channel; the unique key and the status
+    change from pending to sending (a conditional UPDATE) make it go out at most once."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
+    offset_minutes = models.PositiveIntegerField()
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    due_at = models.DateTimeField(db_index=True)
+    status = models.CharField(
+        max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "offset_minutes", "channel"], name="reminder_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} -{self.offset_minutes}m #{self.appointment_id}"
+
+
+class DeliveryAttempt(models.Model):
+    reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="attempt_log")
+    at = models.DateTimeField(auto_now_add=True)
+    ok = models.BooleanField()
+    detail = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{'ok' if self.ok else 'failed'} {self.at:%Y-%m-%d %H:%M}"
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CalendarFeed(models.Model):
+    """A technician's secret iCalendar address; a new token revokes the old one."""
+
+    staff = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"feed {self.staff}"
+
+
+class AgendaSent(models.Model):
+    """Marks that a member of staff was sent their agenda for a day (sent once)."""
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["staff", "day"], name="agenda_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"agenda {self.staff_id} {self.day}"

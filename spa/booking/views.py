@@ -1,0 +1,293 @@
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from icalendar import Calendar, Event
+
+from spa.accounts.models import Branch, Role
+from spa.booking.forms import BookingForm, CancelForm, RescheduleForm
+from spa.booking.models import Appointment, CalendarFeed, new_feed_token
+from spa.booking.selectors import appointment_for_user, branch_day, free_slots
+from spa.booking.services import (
+    Booking,
+    SlotTaken,
+    appointment_book,
+    appointment_cancel,
+    appointment_check_in,
+    appointment_no_show,
+    appointment_reschedule,
+    series_book,
+    series_plan,
+)
+from spa.clients.selectors import client_get_for_user
+from spa.core import access
+
+DAY_START_HOUR, DAY_END_HOUR = 7, 22
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _branch_for(request: HttpRequest) -> Branch:
+    """The user's branch; the owner chooses one (?branch=)."""
+    user = request.user
+    if user.role == Role.OWNER:
+        code = request.GET.get("branch") or request.POST.get("branch")
+        branch = (
+            Branch.objects.filter(code=code).first()
+            if code
+            else Branch.objects.order_by("id").first()
+        )
+        if branch is None:
+            raise Http404
+        return branch
+    return user.branch
+
+
+def _day(request: HttpRequest) -> date:
+    raw = request.GET.get("date", "")
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return timezone.localdate()
+
+
+@login_required
+def day_view(request: HttpRequest) -> HttpResponse:
+    """One column per technician, rows every 15 minutes (a technician sees their own)."""
+    _require(access.can_see_calendar(request.user))
+    branch, day = _branch_for(request), _day(request)
+    only = request.user if request.user.role == Role.TECHNICIAN else None
+    columns = branch_day(branch=branch, day=day, only=only)
+    rows = (DAY_END_HOUR - DAY_START_HOUR) * 4
+    for column in columns:
+        column.blocks = [_block(a) for a in column.appointments]
+        column.shift_blocks = [
+            {"row": _row(s.start.hour, s.start.minute), "span": max(1, _row(s.end.hour, s.end.minute) - _row(s.start.hour, s.start.minute))}
+            for s in column.shifts
+        ]  # fmt: skip
+    context = {
+        "branch": branch, "day": day, "columns": columns, "prev": day - timedelta(days=1),
+        "next": day + timedelta(days=1), "hours": range(DAY_START_HOUR, DAY_END_HOUR), "rows": rows,
+        "branches": Branch.objects.filter(is_active=True) if request.user.role == Role.OWNER else [],
+    }  # fmt: skip
+    return render(request, "booking/day.html", context)
+
+
+def _row(hour: int, minute: int) -> int:
+    return max(1, (hour - DAY_START_HOUR) * 4 + minute // 15 + 1)
+
+
+def _block(appointment: Appointment) -> dict:
+    start, end = timezone.localtime(appointment.start), timezone.localtime(appointment.end)
+    row = _row(start.hour, start.minute)
+    return {"a": appointment, "row": row, "span": max(1, _row(end.hour, end.minute) - row)}
+
+
+@login_required
+def week_view(request: HttpRequest) -> HttpResponse:
+    _require(access.can_see_calendar(request.user))
+    branch, day = _branch_for(request), _day(request)
+    monday = day - timedelta(days=day.weekday())
+    only = request.user if request.user.role == Role.TECHNICIAN else None
+    days = [
+        (
+            monday + timedelta(days=i),
+            branch_day(branch=branch, day=monday + timedelta(days=i), only=only),
+        )
+        for i in range(7)
+    ]
+    return render(request, "booking/week.html", {
+        "branch": branch, "days": days, "prev": monday - timedelta(days=7), "next": monday + timedelta(days=7),
+        "monday": monday,
+    })  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Book a client: one appointment, a recurring series, or a package's next sessions."""
+    _require(access.can_book(request.user))
+    client = client_get_for_user(request.user, client_id)
+    if client is None or client.merged_into_id:
+        raise Http404
+    branch = request.user.branch or client.branch
+    form = BookingForm(request.POST or None, branch=branch, client=client)
+    conflicts, plan = [], None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        booking = Booking(
+            client=client, branch=branch, services=list(data["services"]), start=data["start"],
+            technician=data["technician"], notes=data["notes"], package=data["package"],
+        )  # fmt: skip
+        every = form.every_days()
+        try:
+            if every:
+                count = data["repeat_count"]
+                if data["package"] and not count:
+                    count = data["package"].remaining
+                plan = series_plan(
+                    data=booking, every_days=every, count=count, until=data["repeat_until"]
+                )
+                conflicts = plan.conflicts
+                if not conflicts:
+                    booked = series_book(actor=request.user, data=booking, every_days=every, count=count,
+                                         until=data["repeat_until"])  # fmt: skip
+                    messages.success(request, _("%(n)s appointments booked.") % {"n": len(booked)})
+                    return redirect("booking:detail", booked[0].pk)
+            else:
+                appointment = appointment_book(actor=request.user, data=booking)
+                messages.success(request, _("Appointment booked."))
+                return redirect("booking:detail", appointment.pk)
+        except SlotTaken as taken:
+            form.add_error(None, taken.message)
+    slots = []
+    if request.method == "GET" and request.GET.get("service"):
+        slots = _slots_for(request, branch)
+    return render(request, "booking/book.html", {"client": client, "form": form, "conflicts": conflicts,
+                                                  "plan": plan, "branch": branch, "slots": slots})  # fmt: skip
+
+
+def _slots_for(request: HttpRequest, branch):
+    from spa.catalog.models import Service
+
+    service = Service.objects.filter(pk=request.GET.get("service"), is_active=True).first()
+    if service is None:
+        return []
+    return free_slots(branch=branch, services=[service], first_day=_day(request), days=1)
+
+
+@login_required
+def detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = appointment_for_user(request.user, appointment_id)
+    if appointment is None:
+        raise Http404
+    return render(request, "booking/detail.html", {
+        "appointment": appointment,
+        "reschedule_form": RescheduleForm(branch=appointment.branch, initial={
+            "day": timezone.localtime(appointment.start).date(), "time": timezone.localtime(appointment.start).time(),
+            "technician": appointment.technician_id}),
+        "cancel_form": CancelForm(),
+    })  # fmt: skip
+
+
+def _appointment_or_404(request, appointment_id):
+    appointment = appointment_for_user(request.user, appointment_id)
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+@login_required
+@require_POST
+def reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    _require(access.can_book(request.user))
+    appointment = _appointment_or_404(request, appointment_id)
+    form = RescheduleForm(request.POST, branch=appointment.branch)
+    if form.is_valid():
+        try:
+            appointment_reschedule(actor=request.user, appointment=appointment,
+                                   start=form.cleaned_data["start"], technician=form.cleaned_data["technician"])  # fmt: skip
+            messages.success(request, _("Appointment moved."))
+        except SlotTaken as taken:
+            messages.error(request, taken.message)
+    else:
+        messages.error(request, _("Choose a day and a time."))
+    return redirect("booking:detail", appointment.pk)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    _require(access.can_book(request.user))
+    appointment = _appointment_or_404(request, appointment_id)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for cancelling."))
+    else:
+        try:
+            appointment_cancel(
+                actor=request.user, appointment=appointment, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Appointment cancelled."))
+        except ValueError:
+            messages.error(request, _("This appointment can no longer be cancelled."))
+    return redirect("booking:detail", appointment.pk)
+
+
+@login_required
+@require_POST
+def status(request: HttpRequest, appointment_id: int, action: str) -> HttpResponse:
+    appointment = _appointment_or_404(request, appointment_id)
+    if action == "complete":
+        _require(access.can_log_session(request.user))
+        return redirect(
+            reverse("treatments:session_new", args=[appointment.client_id])
+            + f"?appointment={appointment.pk}"
+        )
+    _require(access.can_book(request.user))
+    change = {"check_in": appointment_check_in, "no_show": appointment_no_show}.get(action)
+    if change is None:
+        raise Http404
+    try:
+        change(actor=request.user, appointment=appointment)
+    except ValueError:
+        messages.error(request, _("Not possible in the appointment's present state."))
+    return redirect("booking:detail", appointment.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_feed(request: HttpRequest) -> HttpResponse:
+    """A technician's calendar address for Google Calendar or a phone; renewing it
+    revokes the old one."""
+    feed, _created = CalendarFeed.objects.get_or_create(staff=request.user)
+    if request.method == "POST":
+        feed.token = new_feed_token()
+        feed.save()
+        messages.success(request, _("A new address was made; the old one no longer works."))
+        return redirect("booking:my_feed")
+    url = request.build_absolute_uri(reverse("booking:feed", args=[feed.token]))
+    return render(request, "booking/my_feed.html", {"url": url})
+
+
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The iCalendar feed behind a secret address (no login: calendar apps cannot log in).
+    It shows only first names and services, never phones or health."""
+    row = CalendarFeed.objects.select_related("staff").filter(token=token).first()
+    if row is None or not row.staff.is_active:
+        raise Http404
+    now = timezone.now()
+    appointments = (
+        Appointment.objects.filter(technician=row.staff, start__gte=now - timedelta(days=30),
+                                   start__lte=now + timedelta(days=90))
+        .exclude(status__in=["cancelled"]).select_related("client", "branch", "room").prefetch_related("services")
+    )  # fmt: skip
+    calendar = Calendar()
+    calendar.add("prodid", "-//Spa client records//")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"{row.staff.display_name}")
+    for a in appointments:
+        event = Event()
+        event.add("uid", f"appointment-{a.pk}@spa")
+        event.add("dtstart", a.start)
+        event.add("dtend", a.end)
+        event.add("dtstamp", now)
+        event.add(
+            "summary", f"{a.client.given_name}: {', '.join(s.name for s in a.services.all())}"
+        )
+        event.add("location", f"{a.branch.name}{' · ' + a.room.name if a.room_id else ''}")
+        event.add("status", "CONFIRMED" if a.status != "no_show" else "CANCELLED")
+        calendar.add_component(event)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response

@@ -1,0 +1,126 @@
+"""The public online booking page of a branch: real free slots, name and phone, nothing
+of anyone else's shown. CSRF-protected and rate-limited per address."""
+
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_ratelimit.decorators import ratelimit
+
+from spa.accounts.models import Branch, SpaSettings
+from spa.booking.forms import PublicBookingForm
+from spa.booking.models import Source
+from spa.booking.selectors import free_slots
+from spa.booking.services import Booking, SlotTaken, appointment_book
+from spa.catalog.models import Service, ServicePrice
+from spa.clients.models import Client, ClientPhone, ClientSource
+from spa.clients.services import PhoneInput, client_consent_record, client_create
+
+DAYS_AHEAD = 14
+
+
+def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "booking/public/rate_limited.html", status=429)
+
+
+def _branch(code: str) -> Branch:
+    branch = Branch.objects.filter(code=code, is_active=True).first()
+    if branch is None or not SpaSettings.current().online_booking:
+        raise Http404
+    return branch
+
+
+@ratelimit(key="ip", rate="120/m", block=True)
+def page(request: HttpRequest, code: str) -> HttpResponse:
+    """Pick a service and a day; the free times follow (an HTMX partial)."""
+    branch = _branch(code)
+    prices = dict(ServicePrice.objects.filter(branch=branch).values_list("service_id", "price"))
+    services = [s for s in Service.objects.filter(is_active=True, pk__in=prices)]
+    for service in services:
+        service.price = prices[service.pk]
+    today = timezone.localdate()
+    days = [today + timedelta(days=i) for i in range(DAYS_AHEAD)]
+    chosen = next((s for s in services if str(s.pk) == request.GET.get("service")), None)
+    try:
+        day = date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = today
+    day = min(max(day, today), days[-1])
+    slots = free_slots(branch=branch, services=[chosen], first_day=day, days=1) if chosen else []
+    context = {
+        "branch": branch,
+        "services": services,
+        "chosen": chosen,
+        "days": days,
+        "day": day,
+        "slots": slots,
+    }
+    template = "booking/public/partials/slots.html" if request.htmx else "booking/public/page.html"
+    return render(request, template, context)
+
+
+@ratelimit(key="ip", rate="10/h", method="POST", block=True)
+def confirm(request: HttpRequest, code: str) -> HttpResponse:
+    """Name and phone for a chosen slot, then book."""
+    branch = _branch(code)
+    data = request.POST if request.method == "POST" else request.GET
+    form = PublicBookingForm(data if request.method == "POST" else None, branch=branch,
+                             initial={"service": data.get("service"), "start": data.get("start"),
+                                      "technician": data.get("technician")})  # fmt: skip
+    service = Service.objects.filter(pk=data.get("service"), is_active=True).first()
+    if service is None:
+        raise Http404
+    if request.method == "POST" and form.is_valid():
+        cleaned = form.cleaned_data
+        start = (
+            timezone.make_aware(cleaned["start"])
+            if timezone.is_naive(cleaned["start"])
+            else cleaned["start"]
+        )
+        try:
+            with transaction.atomic():
+                client = _client_for(branch, cleaned)
+                appointment_book(
+                    actor=None,
+                    data=Booking(client=client, branch=branch, services=[cleaned["service"]], start=start,
+                                 technician=cleaned["technician"], source=Source.ONLINE,
+                                 notes=_("Booked online as: %(name)s") % {"name": cleaned["full_name"]}),
+                )  # fmt: skip
+        except SlotTaken:
+            form.add_error(None, _("Sorry, this time was just taken. Please choose another."))
+        else:
+            return render(request, "booking/public/done.html",
+                          {"branch": branch, "service": cleaned["service"], "start": start})  # fmt: skip
+    try:
+        start_at = timezone.make_aware(datetime.strptime(data.get("start", ""), "%Y-%m-%dT%H:%M"))
+    except ValueError:
+        start_at = None
+    return render(request, "booking/public/confirm.html",
+                  {"branch": branch, "form": form, "service": service, "start_at": start_at})  # fmt: skip
+
+
+def _client_for(branch: Branch, cleaned: dict) -> Client:
+    """The existing profile with this phone, or a new minimal one; never shown back."""
+    phone = cleaned["phone"]
+    holder = (
+        ClientPhone.objects.filter(e164=phone.e164, client__merged_into__isnull=True)
+        .order_by("shared_confirmed", "id").select_related("client").first()
+    )  # fmt: skip
+    if holder is not None:
+        client = holder.client
+    else:
+        source, _created = ClientSource.objects.get_or_create(name="Đặt lịch online")
+        client = client_create(
+            actor=None, fields={"full_name": cleaned["full_name"], "branch": branch, "source": source},
+            phones=[PhoneInput(phone=phone)], confirm_different=True,
+        )  # fmt: skip
+    if cleaned.get("remind_by"):
+        client_consent_record(actor=None, client=client, channel=cleaned["remind_by"], granted=True,
+                              method="online", note="online booking")  # fmt: skip
+        if not client.preferred_channel:
+            Client.objects.filter(pk=client.pk).update(preferred_channel=cleaned["remind_by"])
+            client.preferred_channel = cleaned["remind_by"]
+    return client
