@@ -27,6 +27,14 @@ def vietnamese():
         yield
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate-limit counters live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def branch_a(db):
     return Branch.objects.create(code="a", name="Chi nhánh A")

@@ -41,7 +41,13 @@ fi
 
 host=${HOST:-127.0.0.1}
 port=${PORT:-8000}
+
+# The background worker (reminders, agendas) runs beside the web server; both stop
+# together. For a chain, run workers as services of their own (see README).
+.venv/bin/python manage.py run_huey --workers 2 --worker-type thread >var/worker.log 2>&1 &
+worker=$!
+trap 'kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT INT TERM
 echo
-echo "Open http://$host:$port  (Ctrl+C to stop)"
-exec .venv/bin/gunicorn config.wsgi --bind "$host:$port" --workers "${WEB_WORKERS:-2}" \
+echo "Open http://$host:$port  (Ctrl+C to stop). Worker log: var/worker.log"
+.venv/bin/gunicorn config.wsgi --bind "$host:$port" --workers "${WEB_WORKERS:-2}" \
   --access-logfile - --error-logfile -

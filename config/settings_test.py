@@ -27,8 +27,7 @@ from config.settings import *  # noqa: E402,F403
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: the live server's threads and the worker process must all
     # see the same test database, as they do on PostgreSQL.
-    DATABASES["default"]["TEST"] = {
-        "NAME": os.path.join(tempfile.mkdtemp(prefix="spa-test-db-"), "test.sqlite3")
-    }  # noqa: F405
+    test_db = os.path.join(tempfile.mkdtemp(prefix="spa-test-db-"), "test.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": test_db}  # noqa: F405
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

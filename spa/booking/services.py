@@ -172,7 +172,7 @@ def appointment_reschedule(
         SlotHold.objects.filter(appointment=locked).delete()
         _hold(locked)
         care_link_add(client=locked.client, staff=locked.technician, reason=CareReason.BOOKED)
-        locked.reminders.filter(status=ReminderStatus.PENDING).delete()
+        locked.reminders.exclude(status=ReminderStatus.SENT).delete()
         reminders = _plan_reminders(locked)
         audit_record(
             actor=actor, action=Action.APPOINTMENT, client_id=locked.client_id,

@@ -116,10 +116,10 @@ def week_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, client_id: int) -> HttpResponse:
     """Book a client: one appointment, a recurring series, or a package's next sessions."""
-    _require(access.can_book(request.user))
     client = client_get_for_user(request.user, client_id)
     if client is None or client.merged_into_id:
         raise Http404
+    _require(access.can_book(request.user))
     branch = request.user.branch or client.branch
     form = BookingForm(request.POST or None, branch=branch, client=client)
     conflicts, plan = [], None
@@ -190,8 +190,8 @@ def _appointment_or_404(request, appointment_id):
 @login_required
 @require_POST
 def reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    _require(access.can_book(request.user))
     appointment = _appointment_or_404(request, appointment_id)
+    _require(access.can_book(request.user))
     form = RescheduleForm(request.POST, branch=appointment.branch)
     if form.is_valid():
         try:
@@ -208,8 +208,8 @@ def reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    _require(access.can_book(request.user))
     appointment = _appointment_or_404(request, appointment_id)
+    _require(access.can_book(request.user))
     form = CancelForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give a reason for cancelling."))

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 import requests
-from django.db import connection
 from django.utils import timezone
 
 from spa.catalog.selectors import stock_ledger_sum, stock_level
@@ -16,10 +15,7 @@ from spa.clients.services import care_link_add
 from spa.treatments.models import PackageRedemption, TreatmentPackage, TreatmentSession
 from spa.treatments.services import package_sell
 
-pytestmark = [
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="a real race needs PostgreSQL"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def logged_in(live_server, user, path):

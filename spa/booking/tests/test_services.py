@@ -289,3 +289,19 @@ def test_past_times_cannot_be_booked(hoa, receptionist_a, technician_a, catalogu
             data=booking(hoa, catalogue, timezone.now() - timedelta(hours=3), technician_a),
         )
     assert not Reminder.objects.exists()
+
+
+def test_rescheduling_a_client_without_consent_keeps_one_reminder_row_per_time(
+    hoa, receptionist_a, technician_a, catalogue, working_week
+):
+    appointment = appointment_book(
+        actor=receptionist_a, data=booking(hoa, catalogue, tomorrow_at(15), technician_a)
+    )
+    moved = appointment_reschedule(
+        actor=receptionist_a, appointment=appointment, start=tomorrow_at(17), technician=None
+    )
+    moved = appointment_reschedule(
+        actor=receptionist_a, appointment=moved, start=tomorrow_at(9), technician=None
+    )
+    assert sorted(moved.reminders.values_list("due_at", "status")) == [
+        (tomorrow_at(7), ReminderStatus.SKIPPED), (tomorrow_at(8), ReminderStatus.SKIPPED)]  # fmt: skip

@@ -1,3 +1,4 @@
+import contextlib
 import random
 from datetime import timedelta
 
@@ -182,12 +183,16 @@ class Command(BaseCommand):
                     granted=rng.random() < 0.8, method=rng.choice(ConsentMethod.values),
                 )  # fmt: skip
         self.seed_treatments(rng, branches, staff, allergens)
+        self.seed_bookings(rng, branches, staff)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo spa created: {len(branches)} branches, {len(staff)} staff, "
                 f"{Client.objects.count()} clients (owner: {owner.username})."
             )
         )
+
+    def seed_bookings(self, rng, branches, staff):
+        _seed_bookings(self, rng, branches, staff)
 
     def seed_treatments(self, rng, branches, staff, allergens):
         """Catalogue with safety rules, stock, packages and a course of sessions."""
@@ -348,6 +353,43 @@ class Command(BaseCommand):
                     session_log(actor=tech, data=data, acknowledged=True)
                 except GuardBlocked:
                     break  # a real conflict in the demo client's health: leave it for the demo
+
+
+def _seed_bookings(self, rng, branches, staff):
+    """Working hours for every technician and a realistic few days of appointments."""
+    from datetime import datetime, time
+
+    from spa.booking.models import Shift
+    from spa.booking.services import Booking, SlotTaken, appointment_book
+    from spa.catalog.models import Service
+
+    for user in staff.values():
+        if user.role != Role.TECHNICIAN:
+            continue
+        for day in range(7):
+            if day == (user.pk % 7):  # one day off a week
+                continue
+            Shift.objects.create(staff=user, weekday=day, start=time(9), end=time(12))
+            Shift.objects.create(staff=user, weekday=day, start=time(13), end=time(21))
+    services = list(Service.objects.all())
+    clients = list(Client.objects.filter(merged_into__isnull=True).select_related("branch")[:200])
+    today = timezone.localdate()
+    for offset in range(0, 5):
+        day = today + timedelta(days=offset)
+        for code, branch in branches.items():
+            local = [c for c in clients if c.branch_id == branch.pk]
+            for hour in (9, 10, 11, 13, 14, 15, 16, 17, 18, 19):
+                if rng.random() < 0.45:
+                    continue
+                start = timezone.make_aware(datetime.combine(day, time(hour, rng.choice([0, 30]))))
+                if start < timezone.now():
+                    continue
+                with contextlib.suppress(SlotTaken):  # a busy slot: skip it
+                    appointment_book(
+                        actor=staff[f"letan.{code}"],
+                        data=Booking(client=rng.choice(local), branch=branch,
+                                     services=[rng.choice(services)], start=start),
+                    )  # fmt: skip
 
 
 def _demo_photo(rng, n: int, count: int, after: bool) -> bytes:

@@ -1,0 +1,175 @@
+from datetime import timedelta
+
+import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
+from icalendar import Calendar
+
+from conftest import tomorrow_at
+from spa.booking.models import Appointment, CalendarFeed, Status
+from spa.booking.services import Booking, appointment_book
+from spa.clients.models import Client, ClientPhone
+
+ROLES = ["anonymous", "owner", "manager_a", "manager_b", "receptionist_a", "receptionist_b",
+         "technician_a", "technician_b"]  # fmt: skip
+
+
+@pytest.fixture
+def people(owner, manager_a, manager_b, receptionist_a, receptionist_b, technician_a, technician_b):
+    return {"anonymous": None, "owner": owner, "manager_a": manager_a, "manager_b": manager_b,
+            "receptionist_a": receptionist_a, "receptionist_b": receptionist_b,
+            "technician_a": technician_a, "technician_b": technician_b}  # fmt: skip
+
+
+@pytest.fixture
+def booked(make_client, receptionist_a, technician_a, catalogue, working_week):
+    hoa = make_client("Nguyễn Thị Hoa", phone="0912345678")
+    return appointment_book(actor=receptionist_a, data=Booking(
+        client=hoa, branch=hoa.branch, services=[catalogue["facial"]], start=tomorrow_at(9), technician=technician_a))  # fmt: skip
+
+
+def statuses(http, people, url, method="get", data=None):
+    got = []
+    for role in ROLES:
+        http.logout()
+        if people[role]:
+            http.force_login(people[role])
+        got.append(getattr(http, method)(url, data or {}).status_code)
+    return got
+
+
+def test_appointment_page_matrix(client, people, booked):
+    url = reverse("booking:detail", args=[booked.pk])
+    assert statuses(client, people, url) == [302, 200, 200, 404, 200, 404, 200, 404]
+
+
+def test_book_page_matrix(client, people, booked):
+    url = reverse("booking:book", args=[booked.client_id])
+    assert statuses(client, people, url) == [302, 200, 200, 404, 200, 404, 403, 404]
+
+
+def test_cancel_matrix_and_effect(client, people, booked):
+    url = reverse("booking:cancel", args=[booked.pk])
+    got = statuses(
+        client, people, url, "post", {"reason": ""}
+    )  # empty reason: refused, nothing changes
+    assert got == [302, 302, 302, 404, 302, 404, 403, 404]
+    assert Appointment.objects.get(pk=booked.pk).status == Status.BOOKED
+    client.force_login(people["receptionist_a"])
+    client.post(url, {"reason": "Khách đổi ý"})
+    booked.refresh_from_db()
+    assert booked.status == Status.CANCELLED and booked.cancel_reason == "Khách đổi ý"
+
+
+def test_technician_sees_only_their_own_column(
+    client, technician_a, receptionist_a, booked, working_week
+):
+    url = reverse("booking:day") + f"?date={tomorrow_at(0).date().isoformat()}"
+    client.force_login(receptionist_a)
+    assert client.get(url).content.decode().count('data-testid="column"') == 2
+    client.force_login(technician_a)
+    page = client.get(url).content.decode()
+    assert page.count('data-testid="column"') == 1 and "Nguyễn Thị Hoa" in page
+
+
+def test_day_view_query_count_is_fixed(
+    client,
+    receptionist_a,
+    booked,
+    make_client,
+    catalogue,
+    working_week,
+    django_assert_max_num_queries,
+):
+    second = working_week["technicians"][1]
+    for hour in (10, 14, 15, 16, 17):
+        appointment_book(actor=receptionist_a, data=Booking(
+            client=make_client(f"Khách {hour}"), branch=receptionist_a.branch, services=[catalogue["facial"]],
+            start=tomorrow_at(hour), technician=second))  # fmt: skip
+    client.force_login(receptionist_a)
+    with django_assert_max_num_queries(10):
+        client.get(reverse("booking:day") + f"?date={tomorrow_at(0).date().isoformat()}")
+
+
+def test_series_form_lists_conflicts_and_saves_nothing(
+    client, receptionist_a, booked, make_client, catalogue, technician_a
+):
+    other = make_client("Trần Văn Nam")
+    client.force_login(receptionist_a)
+    day = (tomorrow_at(9) - timedelta(days=7)).date()
+    response = client.post(reverse("booking:book", args=[other.pk]), {
+        "services": [catalogue["facial"].pk], "technician": technician_a.pk,
+        "day": day.strftime("%d/%m/%Y") if day > tomorrow_at(0).date() - timedelta(days=1) else tomorrow_at(0).strftime("%d/%m/%Y"),
+        "time": "09:00", "repeat_every": "1", "repeat_unit": "weeks", "repeat_count": "3",
+    })  # fmt: skip
+    assert response.status_code == 200 and 'data-testid="conflicts"' in response.content.decode()
+    assert Appointment.objects.count() == 1
+
+
+def test_ical_feed_is_secret_and_revocable(client, technician_a, booked):
+    client.force_login(technician_a)
+    client.get(reverse("booking:my_feed"))
+    token = CalendarFeed.objects.get(staff=technician_a).token
+    anonymous = HttpClient()
+    response = anonymous.get(reverse("booking:feed", args=[token]))
+    calendar = Calendar.from_ical(response.content)
+    events = [c for c in calendar.walk() if c.name == "VEVENT"]
+    assert len(events) == 1 and str(events[0]["summary"]).startswith("Hoa:")
+    assert "0912" not in response.content.decode() and "Nguyễn" not in response.content.decode()
+    client.post(reverse("booking:my_feed"))  # a new address
+    assert anonymous.get(reverse("booking:feed", args=[token])).status_code == 404
+
+
+def test_public_booking_matches_a_returning_phone_and_shows_nothing_of_it(
+    make_client, branch_a, catalogue, working_week
+):
+    hoa = make_client("Nguyễn Thị Hoa", phone="0912345678", email="hoa@example.com")
+    public = HttpClient(enforce_csrf_checks=True)
+    page = public.get(reverse("public_booking:page", args=[branch_a.code]), {"service": catalogue["facial"].pk,
+                                                                             "day": tomorrow_at(0).date().isoformat()})  # fmt: skip
+    assert 'data-testid="slot"' in page.content.decode()
+    confirm_url = reverse("public_booking:confirm", args=[branch_a.code])
+    start = tomorrow_at(10).strftime("%Y-%m-%dT%H:%M")
+    form = public.get(confirm_url, {"service": catalogue["facial"].pk, "start": start})
+    token = form.cookies["csrftoken"].value
+    data = {"service": catalogue["facial"].pk, "start": start, "full_name": "Hoa", "phone": "+84 912 345 678",
+            "csrfmiddlewaretoken": token}  # fmt: skip
+    assert public.post(confirm_url, {**data, "csrfmiddlewaretoken": "forged"}).status_code == 403
+    done = public.post(confirm_url, data)
+    body = done.content.decode()
+    assert 'data-testid="booked"' in body
+    assert "Nguyễn Thị Hoa" not in body and "hoa@example.com" not in body
+    appointment = Appointment.objects.get()
+    assert appointment.client == hoa and appointment.source == "online"
+    assert Client.objects.count() == 1
+
+
+def test_public_booking_creates_a_minimal_profile_for_a_new_phone(
+    branch_a, catalogue, working_week
+):
+    public = HttpClient()
+    confirm_url = reverse("public_booking:confirm", args=[branch_a.code])
+    data = {"service": catalogue["facial"].pk, "start": tomorrow_at(11).strftime("%Y-%m-%dT%H:%M"),
+            "full_name": "Phạm Thị Cúc", "phone": "0987 654 321", "remind_by": "zalo"}  # fmt: skip
+    assert 'data-testid="booked"' in public.post(confirm_url, data).content.decode()
+    client = Client.objects.get()
+    assert (
+        client.full_name == "Phạm Thị Cúc"
+        and client.branch == branch_a
+        and client.preferred_channel == "zalo"
+    )
+    assert ClientPhone.objects.get().e164 == "+84987654321"
+    assert client.consents.get().method == "online"
+
+
+def test_public_booking_is_rate_limited(branch_a, catalogue, working_week):
+    public = HttpClient()
+    confirm_url = reverse("public_booking:confirm", args=[branch_a.code])
+    codes = [
+        public.post(
+            confirm_url,
+            {"service": catalogue["facial"].pk, "start": "bad", "full_name": "A B", "phone": "1"},
+        ).status_code
+        for _ in range(12)
+    ]
+    assert codes[:10] == [200] * 10 and codes[10:] == [429, 429]
