@@ -1,5 +1,6 @@
 """Reads of the appointment book: who works when, free slots, a branch's day."""
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from spa.accounts.models import Role, User
 from spa.booking.models import ACTIVE_STATUSES, Appointment, Shift, SlotHold, Status, TimeOff
-from spa.catalog.models import Resource, ResourceKind
+from spa.catalog.models import Resource, ResourceKind, Service
 
 STEP = timedelta(minutes=15)
 
@@ -34,9 +35,9 @@ def staff_is_working(staff: User, start: datetime, end: datetime) -> bool:
 
 def branch_technicians(branch) -> list[User]:
     return list(
-        User.objects.filter(branch=branch, role=Role.TECHNICIAN, is_active=True)
-        .prefetch_related("shifts")
-        .order_by("last_name", "first_name", "id")
+        User.objects.filter(branch=branch, role=Role.TECHNICIAN, is_active=True).order_by(
+            "last_name", "first_name", "id"
+        )
     )
 
 
@@ -46,15 +47,30 @@ class FreeSlot:
     technicians: list[User]
 
 
-def _intervals_by(holder_rows) -> dict[str, list[tuple[datetime, datetime]]]:
-    out: dict[str, list] = defaultdict(list)
-    for holder, start, end in holder_rows:
-        out[holder].append((start, end))
-    return out
+def _minutes(at: datetime, origin: datetime) -> int:
+    return int((at - origin).total_seconds() // 60)
 
 
-def _free(intervals, start, end) -> bool:
-    return all(not (s < end and e > start) for s, e in intervals)
+def _subtract(window: tuple[int, int], busy: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The free parts of `window` once the (sorted) busy intervals are taken out."""
+    free, cursor = [], window[0]
+    for start, end in busy:
+        if end <= cursor or start >= window[1]:
+            continue
+        if start > cursor:
+            free.append((cursor, min(start, window[1])))
+        cursor = max(cursor, end)
+        if cursor >= window[1]:
+            break
+    if cursor < window[1]:
+        free.append((cursor, window[1]))
+    return free
+
+
+def _is_free(intervals: list[tuple[int, int]], ends: list[int], start: int, end: int) -> bool:
+    """Sorted, non-overlapping intervals: is [start, end) clear of all of them?"""
+    i = bisect_right(ends, start)
+    return i == len(intervals) or intervals[i][0] >= end
 
 
 def free_slots(
@@ -62,17 +78,25 @@ def free_slots(
 ) -> list[FreeSlot]:
     """Every start time in the window where the services fit a technician's working
     hours and the technician, a room and a machine (if needed) are all free.
-    Five queries whatever the window; the rest is arithmetic."""
-    duration = timedelta(minutes=sum(s.duration_minutes for s in services) or 30)
+
+    Five queries whatever the window; then, per technician and day, working hours minus
+    busy time gives free intervals and the start times are counted out of them, so the
+    cost follows the number of free slots, not of checks."""
+    duration = int(
+        (timedelta(minutes=sum(s.duration_minutes for s in services) or 30)).total_seconds() // 60
+    )
+    step_min = int(step.total_seconds() // 60)
     techs = [technician] if technician else branch_technicians(branch)
-    window_start = _local(first_day, time(0, 0))
-    window_end = window_start + timedelta(days=days)
+    origin = _local(first_day, time(0, 0))
+    window_end = origin + timedelta(days=days)
     shifts = defaultdict(list)
     for shift in Shift.objects.filter(staff__in=techs):
         shifts[(shift.staff_id, shift.weekday)].append(shift)
-    off = defaultdict(list)
-    for row in TimeOff.objects.filter(staff__in=techs, start__lt=window_end, end__gt=window_start):
-        off[row.staff_id].append((row.start, row.end))
+    busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for row in TimeOff.objects.filter(staff__in=techs, start__lt=window_end, end__gt=origin):
+        busy[f"staff:{row.staff_id}"].append(
+            (_minutes(row.start, origin), _minutes(row.end, origin))
+        )
     needs = {k for s in services for k in (s.resource_kinds or [])}
     resources = {
         kind: list(
@@ -86,32 +110,45 @@ def free_slots(
     holders = [f"staff:{t.pk}" for t in techs] + [
         f"resource:{r}" for ids in resources.values() for r in ids
     ]
-    busy = _intervals_by(
-        SlotHold.objects.filter(
-            active=True, holder__in=holders, start__lt=window_end, end__gt=window_start
-        ).values_list("holder", "start", "end")
-    )
-    now = timezone.now()
-    by_start: dict[datetime, list[User]] = {}
+    for holder, start, end in SlotHold.objects.filter(
+        active=True, holder__in=holders, start__lt=window_end, end__gt=origin
+    ).values_list("holder", "start", "end"):
+        busy[holder].append((_minutes(start, origin), _minutes(end, origin)))
+    for intervals in busy.values():
+        intervals.sort()
+    resource_index = {
+        kind: [
+            (busy.get(f"resource:{r}", []), [e for _s, e in busy.get(f"resource:{r}", [])])
+            for r in ids
+        ]
+        for kind, ids in resources.items()
+    }
+    earliest = max(0, -(-_minutes(timezone.now(), origin) // step_min) * step_min)
+    by_start: dict[int, list[User]] = defaultdict(list)
     for offset in range(days):
         day = first_day + timedelta(days=offset)
+        day_origin = _minutes(_local(day, time(0, 0)), origin)  # DST-proof day start
         for tech in techs:
-            for shift in sorted(shifts.get((tech.pk, day.weekday()), []), key=lambda s: s.start):
-                start, shift_end = _local(day, shift.start), _local(day, shift.end)
-                while start + duration <= shift_end:
-                    end = start + duration
-                    if (
-                        start >= now
-                        and _free(busy.get(f"staff:{tech.pk}", []), start, end)
-                        and _free(off.get(tech.pk, []), start, end)
-                        and all(
-                            any(_free(busy.get(f"resource:{r}", []), start, end) for r in ids)
-                            for ids in resources.values()
-                        )
-                    ):
-                        by_start.setdefault(start, []).append(tech)
-                    start += step
-    return [FreeSlot(start=s, technicians=by_start[s]) for s in sorted(by_start)]
+            staff_busy = busy.get(f"staff:{tech.pk}", [])
+            for shift in shifts.get((tech.pk, day.weekday()), []):
+                window = (
+                    day_origin + shift.start.hour * 60 + shift.start.minute,
+                    day_origin + shift.end.hour * 60 + shift.end.minute,
+                )
+                for free_start, free_end in _subtract(window, staff_busy):
+                    first = max(free_start, earliest)
+                    first = day_origin + -(-(first - day_origin) // step_min) * step_min
+                    for start in range(first, free_end - duration + 1, step_min):
+                        if resource_index and not all(
+                            any(_is_free(iv, ends, start, start + duration) for iv, ends in options)
+                            for options in resource_index.values()
+                        ):
+                            continue
+                        by_start[start].append(tech)
+    return [
+        FreeSlot(start=origin + timedelta(minutes=m), technicians=by_start[m])
+        for m in sorted(by_start)
+    ]
 
 
 @dataclass
@@ -122,21 +159,33 @@ class DayColumn:
 
 
 def branch_day(*, branch, day: date, only: User | None = None) -> list[DayColumn]:
-    """One column per technician: their shifts and appointments that day (4 queries)."""
+    """One column per technician: their shifts and appointments that day (4 queries).
+
+    A busy branch has hundreds of appointments a day: only the columns the calendar
+    shows are loaded, and service names come from one small query, not per appointment."""
     techs = [only] if only else branch_technicians(branch)
     start = _local(day, time(0, 0))
     appointments = (
-        Appointment.objects.filter(
-            branch=branch, start__gte=start, start__lt=start + timedelta(days=1)
+        Appointment.objects.filter(branch=branch, start__gte=start, start__lt=start + timedelta(days=1))
+        .select_related("client", "room")
+        .only(
+            "id", "start", "end", "status", "technician_id", "client_id", "room_id",
+            "client__full_name", "client__given_name", "room__name",
         )
-        .select_related("client", "room", "machine")
-        .prefetch_related("services")
         .order_by("start")
-    )
+    )  # fmt: skip
     if only:
         appointments = appointments.filter(technician=only)
+    appointments = list(appointments)
+    names = dict(Service.objects.values_list("id", "name"))
+    links = defaultdict(list)
+    for appointment_id, service_id in Appointment.services.through.objects.filter(
+        appointment_id__in=[a.pk for a in appointments]
+    ).values_list("appointment_id", "service_id"):
+        links[appointment_id].append(names.get(service_id, ""))
     by_tech = defaultdict(list)
     for appointment in appointments:
+        appointment.service_names = ", ".join(links.get(appointment.pk, []))
         by_tech[appointment.technician_id].append(appointment)
     shifts = defaultdict(list)
     for shift in Shift.objects.filter(staff__in=techs, weekday=day.weekday()).order_by("start"):
