@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -173,3 +174,32 @@ def test_public_booking_is_rate_limited(branch_a, catalogue, working_week):
         for _ in range(12)
     ]
     assert codes[:10] == [200] * 10 and codes[10:] == [429, 429]
+
+
+def test_complete_opens_the_treatment_log_prefilled_and_links_the_session(
+    client, technician_a, booked, catalogue
+):
+    client.force_login(technician_a)
+    response = client.post(reverse("booking:status", args=[booked.pk, "complete"]))
+    form_url = response["Location"]
+    page = client.get(form_url).content.decode()
+    assert f'name="appointment" value="{booked.pk}"' in page
+    assert re.search(rf'name="services" value="{catalogue["facial"].pk}" id="[^"]+" checked', page)
+    data = {
+        "appointment": booked.pk, "performed_at": "01/01/2030 10:00", "services": [catalogue["facial"].pk],
+        "technicians": [technician_a.pk], "products-TOTAL_FORMS": "0", "products-INITIAL_FORMS": "0",
+    }  # fmt: skip
+    assert client.post(form_url, data).status_code == 302
+    booked.refresh_from_db()
+    assert booked.status == Status.COMPLETED and booked.session is not None
+
+
+def test_staff_get_their_next_day_agenda_once(technician_a, booked, mailoutbox):
+    from spa.booking.reminders import agendas_send
+
+    technician_a.email = "thao@example.com"
+    technician_a.save()
+    assert agendas_send(day=tomorrow_at(0).date()) == 1
+    assert agendas_send(day=tomorrow_at(0).date()) == 0  # never twice
+    assert len(mailoutbox) == 1 and "09:00" in mailoutbox[0].body and "Hoa" in mailoutbox[0].body
+    assert "Nguyễn" not in mailoutbox[0].body  # first names only
