@@ -1,6 +1,6 @@
 """Reads of the logbook. Clients come through clients_visible_to, like everywhere."""
 
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 
 from spa.treatments.models import (
     PackageStatus,
@@ -39,8 +39,7 @@ def client_sessions_page(client, *, offset: int, limit: int) -> list[TreatmentSe
             Prefetch("photos", queryset=SessionPhoto.objects.only("id", "session_id", "kind")),
             "product_lines__product",
         )
-        .select_related("redemption__package", "override__manager")
-        .annotate(photo_count=Count("photos", distinct=True))[offset : offset + limit]
+        .select_related("redemption__package", "override__manager")[offset : offset + limit]
     )
     for position, session in enumerate(sessions, start=offset + 1):
         session.number = position
