@@ -36,6 +36,7 @@ def photo_bytes(seed: int) -> bytes:
 def build(sessions: int, photos_per_session: int):
     from decimal import Decimal
 
+    from django.core.management import call_command
     from django.utils import timezone
 
     from spa.accounts.models import Branch, User
@@ -45,8 +46,6 @@ def build(sessions: int, photos_per_session: int):
     from spa.clients.services import PhoneInput, client_create
     from spa.core.phone import parse_phone
     from spa.treatments.services import ProductUse, SessionInput, session_log
-
-    from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     branch, _ = Branch.objects.get_or_create(code="course", defaults={"name": "Bench course"})
