@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "spa.catalog",
     "spa.treatments",
     "spa.booking",
+    "spa.sales",
     "huey.contrib.djhuey",
 ]
 

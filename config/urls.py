@@ -9,6 +9,7 @@ urlpatterns = [
     path("treatments/", include("spa.treatments.urls")),
     path("calendar/", include("spa.booking.urls")),
     path("book/", include("spa.booking.urls_public")),
+    path("sales/", include("spa.sales.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

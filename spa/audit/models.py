@@ -20,6 +20,7 @@ class Action(models.TextChoices):
     PACKAGE = "package", _("Package sold")
     PATCH_TEST = "patch_test", _("Patch test recorded")
     APPOINTMENT = "appointment", _("Appointment")
+    SALE = "sale", _("Sale or payment")
 
 
 class AuditEntry(models.Model):

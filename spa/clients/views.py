@@ -41,6 +41,7 @@ from spa.clients.services import (
     client_update,
 )
 from spa.core import access
+from spa.sales.selectors import client_money
 from spa.treatments.selectors import client_packages, client_session_count
 
 
@@ -122,6 +123,8 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     if not access.technician_minimal(user):
         context["appointment_counts"] = client_appointment_counts(client)
         context["upcoming"] = client_upcoming(client)
+    if access.can_take_payment(user):
+        context["figures"] = client_money(client)
     if access.can_see_treatments(user):
         context["packages"] = client_packages(client)
         context["session_count"] = client_session_count(client)

@@ -158,6 +158,19 @@ def can_manage_feeds(user) -> bool:
     return _role(user) in (Role.OWNER, Role.MANAGER)
 
 
+def can_take_payment(user) -> bool:
+    """Checkout, prepaid, debts, deposits; and seeing a client's money figures."""
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.RECEPTIONIST)
+
+
+def can_issue_credit_note(user) -> bool:
+    return _role(user) in (Role.OWNER, Role.MANAGER)
+
+
+def can_see_cash_report(user) -> bool:
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.RECEPTIONIST)
+
+
 def capabilities(user) -> dict[str, bool]:
     """All capabilities of `user`, for templates."""
     return {
@@ -182,6 +195,9 @@ def capabilities(user) -> dict[str, bool]:
         "sell_package": can_sell_package(user),
         "record_patch_test": can_record_patch_test(user),
         "book": can_book(user),
+        "take_payment": can_take_payment(user),
+        "credit_note": can_issue_credit_note(user),
+        "cash_report": can_see_cash_report(user),
         "see_calendar": can_see_calendar(user),
         "minimal": technician_minimal(user),
         "owner": is_owner(user),

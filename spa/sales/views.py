@@ -1,0 +1,245 @@
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from spa.accounts.models import Branch, Role
+from spa.clients.selectors import client_get_for_user, clients_visible_to
+from spa.core import access
+from spa.sales.forms import (
+    CheckoutForm,
+    CreditNoteForm,
+    DebtPaymentForm,
+    MoneyForm,
+    ProductSaleFormSet,
+    TopUpForm,
+)
+from spa.sales.models import Deposit, Invoice, LineKind, ReferralReward, TierChange
+from spa.sales.selectors import cash_report, client_invoices, client_ledger, client_money
+from spa.sales.services import (
+    Checkout,
+    CheckoutError,
+    Line,
+    checkout_issue,
+    credit_note_issue,
+    debt_pay,
+    deposit_forfeit,
+    deposit_take,
+    prepaid_refund,
+    prepaid_top_up,
+    unbilled_packages,
+    unbilled_sessions,
+)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _client(request: HttpRequest, client_id: int):
+    client = client_get_for_user(request.user, client_id)
+    if client is None or client.merged_into_id:
+        raise Http404
+    _require(access.can_take_payment(request.user))
+    return client
+
+
+@login_required
+def money(request: HttpRequest, client_id: int) -> HttpResponse:
+    """A client's balances, ledger, invoices, deposits and referral rewards."""
+    client = _client(request, client_id)
+    return render(request, "sales/money.html", {
+        "client": client, "figures": client_money(client), "ledger": client_ledger(client),
+        "invoices": client_invoices(client), "deposits": Deposit.objects.filter(client=client)[:20],
+        "tier_changes": TierChange.objects.filter(client=client)[:10],
+        "rewards": ReferralReward.objects.filter(referrer=client).select_related("referred"),
+        "top_up_form": TopUpForm(prefix="top"), "refund_form": MoneyForm(prefix="refund"),
+        "debt_form": DebtPaymentForm(prefix="debt"), "deposit_form": MoneyForm(prefix="deposit"),
+    })  # fmt: skip
+
+
+@login_required
+@require_POST
+def money_action(request: HttpRequest, client_id: int, action: str) -> HttpResponse:
+    client = _client(request, client_id)
+    branch = request.user.branch or client.branch
+    forms = {"top_up": (TopUpForm, "top"), "refund": (MoneyForm, "refund"), "debt": (DebtPaymentForm, "debt"),
+             "deposit": (MoneyForm, "deposit")}  # fmt: skip
+    try:
+        if action == "forfeit":
+            deposit = Deposit.objects.filter(pk=request.POST.get("deposit"), client=client).first()
+            if deposit is None:
+                raise Http404
+            deposit_forfeit(
+                actor=request.user, deposit=deposit, reason=request.POST.get("reason", "")
+            )
+        else:
+            form_class, prefix = forms.get(action, (None, None))
+            if form_class is None:
+                raise Http404
+            form = form_class(request.POST, prefix=prefix)
+            if not form.is_valid():
+                messages.error(request, _("Enter the amount and the method."))
+                return redirect("sales:money", client.pk)
+            data = form.cleaned_data
+            kwargs = {
+                "actor": request.user,
+                "client": client,
+                "branch": branch,
+                "method": data["method"],
+            }
+            if action == "top_up":
+                prepaid_top_up(paid=data["amount"], bonus=data.get("bonus") or 0, **kwargs)
+            elif action == "refund":
+                prepaid_refund(amount=data["amount"], **kwargs)
+            elif action == "debt":
+                debt_pay(amount=data["amount"], **kwargs)
+            else:
+                deposit_take(amount=data["amount"], **kwargs)
+        messages.success(request, _("Recorded."))
+    except CheckoutError as refused:
+        messages.error(request, refused.message)
+    return redirect("sales:money", client.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Turn a visit into an invoice: sessions done, packages and products sold, discounts,
+    payment in one or several parts; what is not paid becomes debt."""
+    client = _client(request, client_id)
+    branch = request.user.branch or client.branch
+    sessions = list(unbilled_sessions(client))
+    packages = list(unbilled_packages(client))
+    deposits = list(Deposit.objects.filter(client=client, state=Deposit.State.HELD))
+    form = CheckoutForm(request.POST or None)
+    products = ProductSaleFormSet(request.POST or None, prefix="products")
+    if request.method == "POST" and form.is_valid() and products.is_valid():
+        chosen = set(request.POST.getlist("sessions"))
+        lines = []
+        for session in sessions:
+            if str(session.pk) not in chosen:
+                continue
+            for service_line in session.service_lines.all():
+                redemption = getattr(session, "redemption", None)
+                if redemption is not None:
+                    package = redemption.package
+                    lines.append(Line(kind=LineKind.REDEMPTION, unit_price=0, service=service_line.service, session=session,
+                                      description=f"{service_line.service.name} ({package.name} {redemption.number}/{package.total_sessions})"))  # fmt: skip
+                else:
+                    lines.append(Line(kind=LineKind.SERVICE, unit_price=service_line.price, service=service_line.service,
+                                      session=session, description=service_line.service.name))  # fmt: skip
+        chosen_packages = set(request.POST.getlist("packages"))
+        for package in packages:
+            if str(package.pk) in chosen_packages:
+                lines.append(Line(kind=LineKind.PACKAGE, unit_price=package.price - package.amount_paid,
+                                  package=package, description=package.name))  # fmt: skip
+        for row in products.cleaned_data:
+            if row.get("product") and row.get("quantity"):
+                product = row["product"]
+                lines.append(Line(kind=LineKind.PRODUCT, unit_price=product.retail_price, quantity=row["quantity"],
+                                  discount=row.get("discount") or 0, product=product, description=product.name))  # fmt: skip
+        data = form.cleaned_data
+        try:
+            invoice = checkout_issue(actor=request.user, data=Checkout(
+                client=client, branch=branch, lines=lines, discount_amount=data["discount_amount"] or 0,
+                discount_percent=data["discount_percent"] or 0, voucher_code=data["voucher_code"],
+                points=data["points"] or 0, prepaid=data["prepaid"] or 0,
+                payments={m: data[m] or 0 for m in ("cash", "card", "transfer", "ewallet")},
+                deposit_ids=[int(d) for d in request.POST.getlist("deposits") if d.isdigit()], note=data["note"],
+            ))  # fmt: skip
+        except CheckoutError as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Invoice %(code)s issued.") % {"code": invoice.code})
+            return redirect("sales:invoice", invoice.pk)
+    return render(request, "sales/checkout.html", {
+        "client": client, "form": form, "products": products, "sessions": sessions, "packages": packages,
+        "deposits": deposits, "figures": client_money(client),
+    })  # fmt: skip
+
+
+def _invoice(request: HttpRequest, invoice_id: int) -> Invoice:
+    invoice = (
+        Invoice.objects.filter(pk=invoice_id, client__in=clients_visible_to(request.user, include_merged=True))
+        .select_related("client", "branch", "issued_by", "corrects").first()
+    )  # fmt: skip
+    if invoice is None:
+        raise Http404
+    _require(access.can_take_payment(request.user))
+    return invoice
+
+
+@login_required
+def invoice(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """The receipt: A5 by default, ?size=80mm for a thermal printer."""
+    row = _invoice(request, invoice_id)
+    size = "80mm" if request.GET.get("size") == "80mm" else "a5"
+    return render(request, "sales/invoice.html", {
+        "invoice": row, "lines": row.lines.all(), "payments": row.payments.all(), "size": size,
+        "credit_form": CreditNoteForm(), "figures": client_money(row.client),
+    })  # fmt: skip
+
+
+@login_required
+@require_POST
+def credit_note(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    row = _invoice(request, invoice_id)
+    _require(access.can_issue_credit_note(request.user))
+    form = CreditNoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for the credit note."))
+        return redirect("sales:invoice", row.pk)
+    try:
+        note = credit_note_issue(actor=request.user, invoice=row, reason=form.cleaned_data["reason"],
+                                 refund_method=form.cleaned_data["refund_method"])  # fmt: skip
+    except CheckoutError as refused:
+        messages.error(request, refused.message)
+        return redirect("sales:invoice", row.pk)
+    return redirect("sales:invoice", note.pk)
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    """A branch's daily cash report."""
+    _require(access.can_see_cash_report(request.user))
+    if request.user.role == Role.OWNER:
+        branch = (
+            Branch.objects.filter(code=request.GET.get("branch", "")).first()
+            or Branch.objects.order_by("id").first()
+        )
+    else:
+        branch = request.user.branch
+    if branch is None:
+        raise Http404
+    try:
+        day = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = timezone.localdate()
+    return render(request, "sales/report.html", {
+        "branch": branch, "report": cash_report(branch=branch, day=day),
+        "branches": Branch.objects.all() if request.user.role == Role.OWNER else [],
+    })  # fmt: skip
+
+
+@login_required
+def commission_slip(request: HttpRequest, reward_id: int) -> HttpResponse:
+    """Phiếu chi hoa hồng: the printable slip for a referral commission."""
+    reward = (
+        ReferralReward.objects.filter(
+            pk=reward_id, referrer__in=clients_visible_to(request.user, include_merged=True)
+        )
+        .select_related("referrer", "referred", "invoice__branch")
+        .first()
+    )
+    if reward is None:
+        raise Http404
+    _require(access.can_take_payment(request.user))
+    return render(request, "sales/slip.html", {"reward": reward})
