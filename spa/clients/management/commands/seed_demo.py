@@ -184,12 +184,71 @@ class Command(BaseCommand):
                 )  # fmt: skip
         self.seed_treatments(rng, branches, staff, allergens)
         self.seed_bookings(rng, branches, staff)
+        self.seed_sales(rng, branches, staff)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo spa created: {len(branches)} branches, {len(staff)} staff, "
                 f"{Client.objects.count()} clients (owner: {owner.username})."
             )
         )
+
+    def seed_sales(self, rng, branches, staff):
+        """Bill the logged sessions of some clients; prepaid cards, debts, a referral."""
+        from spa.sales.models import LineKind, Method, Voucher
+        from spa.sales.services import (
+            Checkout,
+            CheckoutError,
+            Line,
+            checkout_issue,
+            deposit_take,
+            prepaid_top_up,
+            unbilled_sessions,
+        )  # fmt: skip
+
+        Voucher.objects.create(code="KHACHMOI", percent=15, max_uses=100)
+        clients = list(
+            Client.objects.filter(merged_into__isnull=True)
+            .select_related("branch")
+            .order_by("id")[:80]
+        )
+        if len(clients) > 6:
+            Client.objects.filter(pk=clients[5].pk).update(referrer=clients[4])
+            clients[5].referrer_id = clients[4].pk
+        for index, client in enumerate(clients):
+            code = client.branch.code
+            desk = staff[f"letan.{code}"]
+            if index % 4 == 0:
+                prepaid_top_up(actor=desk, client=client, branch=client.branch, paid=5_000_000, bonus=500_000,
+                               method=Method.TRANSFER)  # fmt: skip
+            lines = []
+            for session in unbilled_sessions(client):
+                for service_line in session.service_lines.all():
+                    if hasattr(session, "redemption"):
+                        lines.append(Line(kind=LineKind.REDEMPTION, description=service_line.service.name,
+                                          unit_price=0, service=service_line.service, session=session))  # fmt: skip
+                    else:
+                        lines.append(Line(kind=LineKind.SERVICE, description=service_line.service.name,
+                                          unit_price=service_line.price, service=service_line.service, session=session))  # fmt: skip
+            if not lines:
+                continue
+            total = sum(line.amount for line in lines)
+            payments = {}
+            prepaid = 0
+            if index % 4 == 0:
+                prepaid = min(total, 5_000_000)
+            elif index % 5 == 0:
+                payments = {Method.CASH: total // 2}  # the rest stays as debt
+            else:
+                payments = {
+                    rng.choice([Method.CASH, Method.CARD, Method.TRANSFER, Method.EWALLET]): total
+                }
+            try:
+                checkout_issue(actor=desk, data=Checkout(client=client, branch=client.branch, lines=lines,
+                                                         payments=payments, prepaid=prepaid))  # fmt: skip
+            except CheckoutError:
+                continue
+            if index % 9 == 0:
+                deposit_take(actor=desk, client=client, branch=client.branch, amount=200_000)
 
     def seed_bookings(self, rng, branches, staff):
         _seed_bookings(self, rng, branches, staff)
