@@ -134,7 +134,8 @@ def _key_ranges(q_tokens: list[str]) -> list[tuple[str, str]]:
     return ranges[:8]
 
 
-PROBE_CAP = 2000  # a key with more matches than this is never the best driver
+PROBE_CAP = 500  # counting stops here: a key this common is never the best driver
+CANDIDATE_CAP = 3000  # index entries read for one query, whatever the data
 
 
 def _search_name(user, q: str, limit: int) -> SearchResult:
@@ -215,13 +216,15 @@ def _partial_candidates(user, q_tokens: list[str], want: int) -> tuple[list[int]
         *whole, last = q_tokens
         checks = " AND c.name_search LIKE %s" * len(q_tokens)
         check_params = [f"% {w} %" for w in whole] + [f"% {last}%"]
-        # ORDER BY the index's own order so the database walks the index and stops
-        # at the LIMIT instead of collecting every match of a common key.
+        # Two steps the planner cannot merge into a scan of the whole client table: read
+        # at most CANDIDATE_CAP entries of the driving key in index order, then check
+        # each by primary key. The work is bounded whatever the names in the data.
         cur.execute(
-            "SELECT k.client_id FROM clients_clientnamekey k "
+            "SELECT k.client_id FROM (SELECT client_id, key FROM clients_clientnamekey k "
+            f"WHERE k.key >= %s AND k.key < %s{scope_sql} ORDER BY k.key, k.client_id "
+            f"LIMIT {CANDIDATE_CAP}) k "
             "JOIN clients_client c ON c.id = k.client_id "
-            f"WHERE k.key >= %s AND k.key < %s{scope_sql} AND c.merged_into_id IS NULL"
-            f"{checks} ORDER BY k.key, k.client_id LIMIT %s",
+            f"WHERE c.merged_into_id IS NULL{checks} ORDER BY k.key, k.client_id LIMIT %s",
             [lo, hi, *scope_params, *check_params, want + 1],
         )
         ids = list(dict.fromkeys(row[0] for row in cur.fetchall()))
