@@ -97,7 +97,9 @@ def _search_phone(user, q: str, limit: int) -> SearchResult:
             found.append(c)
             seen.add(c.pk)
     digits = digits_only(q)
-    if len(digits) <= 10:  # a full number has been answered above; this is "last digits"
+    if phone is not None and found:
+        return SearchResult(kind="phone", clients=found)  # a whole number, and it is known
+    if len(digits) <= 10:  # no whole number matched: read it as "last digits"
         rev = digits.lstrip("0")[::-1] if len(digits) >= 9 else digits[::-1]
         suffix_ids = ClientPhone.objects.filter(
             digits_reversed__gte=rev, digits_reversed__lt=rev + MAX_CHAR
