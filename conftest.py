@@ -87,6 +87,33 @@ def technician_b(branch_b):
     return _staff("trang", Role.TECHNICIAN, branch_b)
 
 
+ROLES = [
+    "anonymous", "owner", "manager_a", "manager_b", "receptionist_a", "receptionist_b",
+    "technician_a", "technician_b",
+]  # fmt: skip
+
+
+@pytest.fixture
+def people(owner, manager_a, manager_b, receptionist_a, receptionist_b, technician_a, technician_b):
+    """Every persona by role name, for permission matrices (anonymous: nobody logged in)."""
+    return {
+        "anonymous": None, "owner": owner, "manager_a": manager_a, "manager_b": manager_b,
+        "receptionist_a": receptionist_a, "receptionist_b": receptionist_b,
+        "technician_a": technician_a, "technician_b": technician_b,
+    }  # fmt: skip
+
+
+def statuses(http, people, url, method="get", data=None) -> list[int]:
+    """The status code each persona gets for one request, in ROLES order."""
+    got = []
+    for role in ROLES:
+        http.logout()
+        if people[role] is not None:
+            http.force_login(people[role])
+        got.append(getattr(http, method)(url, data or {}).status_code)
+    return got
+
+
 @pytest.fixture
 def make_client(receptionist_a):
     """Create a client through the real service (audit entry, keys and all)."""

@@ -6,20 +6,10 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from icalendar import Calendar
 
-from conftest import tomorrow_at
+from conftest import statuses, tomorrow_at
 from spa.booking.models import Appointment, CalendarFeed, Status
 from spa.booking.services import Booking, appointment_book
 from spa.clients.models import Client, ClientPhone
-
-ROLES = ["anonymous", "owner", "manager_a", "manager_b", "receptionist_a", "receptionist_b",
-         "technician_a", "technician_b"]  # fmt: skip
-
-
-@pytest.fixture
-def people(owner, manager_a, manager_b, receptionist_a, receptionist_b, technician_a, technician_b):
-    return {"anonymous": None, "owner": owner, "manager_a": manager_a, "manager_b": manager_b,
-            "receptionist_a": receptionist_a, "receptionist_b": receptionist_b,
-            "technician_a": technician_a, "technician_b": technician_b}  # fmt: skip
 
 
 @pytest.fixture
@@ -27,16 +17,6 @@ def booked(make_client, receptionist_a, technician_a, catalogue, working_week):
     hoa = make_client("Nguyễn Thị Hoa", phone="0912345678")
     return appointment_book(actor=receptionist_a, data=Booking(
         client=hoa, branch=hoa.branch, services=[catalogue["facial"]], start=tomorrow_at(9), technician=technician_a))  # fmt: skip
-
-
-def statuses(http, people, url, method="get", data=None):
-    got = []
-    for role in ROLES:
-        http.logout()
-        if people[role]:
-            http.force_login(people[role])
-        got.append(getattr(http, method)(url, data or {}).status_code)
-    return got
 
 
 def test_appointment_page_matrix(client, people, booked):

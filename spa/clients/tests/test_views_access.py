@@ -3,14 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from conftest import ROLES
 from spa.accounts.models import SpaSettings
 from spa.clients.models import CareReason
 from spa.clients.services import care_link_add, client_health_update
-
-ROLES = [
-    "anonymous", "owner", "manager_a", "manager_b", "receptionist_a", "receptionist_b",
-    "technician_a", "technician_b",
-]  # fmt: skip
 
 # page -> expected status per role, in ROLES order. 302 = sent to log in; 404 = the
 # client does not exist for this user; 403 = visible, but not allowed for the role.
@@ -27,17 +23,6 @@ MATRIX = {
     "search": [302, 200, 200, 200, 200, 200, 200, 200],
 }
 CLIENT_PAGES = {"detail", "edit", "health", "photo_upload", "history", "merge", "delete"}
-
-
-@pytest.fixture
-def people(
-    request, owner, manager_a, manager_b, receptionist_a, receptionist_b, technician_a, technician_b
-):
-    return {
-        "anonymous": None, "owner": owner, "manager_a": manager_a, "manager_b": manager_b,
-        "receptionist_a": receptionist_a, "receptionist_b": receptionist_b,
-        "technician_a": technician_a, "technician_b": technician_b,
-    }  # fmt: skip
 
 
 @pytest.fixture

@@ -2,12 +2,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import statuses
 from spa.sales.ledger import balance_of
 from spa.sales.models import Account, Invoice, Method
 from spa.sales.services import Checkout, Line, checkout_issue, deposit_take, prepaid_top_up
-
-ROLES = ["anonymous", "owner", "manager_a", "manager_b", "receptionist_a", "receptionist_b",
-         "technician_a", "technician_b"]  # fmt: skip
 
 
 @pytest.fixture
@@ -25,16 +23,6 @@ def hoa(make_client, technician_a):
     client = make_client("Nguyễn Thị Hoa")
     care_link_add(client=client, staff=technician_a, reason=CareReason.SERVED)
     return client
-
-
-def statuses(http, people, url):
-    got = []
-    for role in ROLES:
-        http.logout()
-        if people[role]:
-            http.force_login(people[role])
-        got.append(http.get(url).status_code)
-    return got
 
 
 def test_money_pages_matrix(client, people, hoa, receptionist_a, catalogue, branch_a):

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from conftest import statuses
 from spa.audit.models import Action, AuditEntry
 from spa.catalog.selectors import stock_level
 from spa.clients.models import CareReason
@@ -14,8 +15,6 @@ from spa.clients.tests.test_views_forms import jpeg_bytes
 from spa.treatments.models import GuardOverride, SessionPhoto, TreatmentSession
 from spa.treatments.services import ProductUse, SessionInput, package_sell, session_log
 
-ROLES = ["anonymous", "owner", "manager_a", "manager_b", "receptionist_a", "receptionist_b",
-         "technician_a", "technician_b"]  # fmt: skip
 MATRIX = {
     "session_new": [302, 200, 200, 404, 403, 404, 200, 404],
     "course": [302, 200, 200, 404, 200, 404, 200, 404],
@@ -23,13 +22,6 @@ MATRIX = {
     "package_new": [302, 200, 200, 404, 200, 404, 403, 404],
     "patch_test_new": [302, 200, 200, 404, 403, 404, 200, 404],
 }
-
-
-@pytest.fixture
-def people(owner, manager_a, manager_b, receptionist_a, receptionist_b, technician_a, technician_b):
-    return {"anonymous": None, "owner": owner, "manager_a": manager_a, "manager_b": manager_b,
-            "receptionist_a": receptionist_a, "receptionist_b": receptionist_b,
-            "technician_a": technician_a, "technician_b": technician_b}  # fmt: skip
 
 
 @pytest.fixture
@@ -42,14 +34,7 @@ def hoa(make_client, technician_a, aha):
 
 @pytest.mark.parametrize("page", sorted(MATRIX))
 def test_permission_matrix(client, people, hoa, catalogue, page):
-    url = reverse(f"treatments:{page}", args=[hoa.pk])
-    got = []
-    for role in ROLES:
-        client.logout()
-        if people[role]:
-            client.force_login(people[role])
-        got.append(client.get(url).status_code)
-    assert got == MATRIX[page]
+    assert statuses(client, people, reverse(f"treatments:{page}", args=[hoa.pk])) == MATRIX[page]
 
 
 def form_data(catalogue, technician, **extra):
