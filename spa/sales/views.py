@@ -60,6 +60,7 @@ def money(request: HttpRequest, client_id: int) -> HttpResponse:
         "invoices": client_invoices(client), "deposits": Deposit.objects.filter(client=client)[:20],
         "tier_changes": TierChange.objects.filter(client=client)[:10],
         "rewards": ReferralReward.objects.filter(referrer=client).select_related("referred"),
+        "given": ReferralReward.objects.filter(referred=client).first(),
         "top_up_form": TopUpForm(prefix="top"), "refund_form": MoneyForm(prefix="refund"),
         "debt_form": DebtPaymentForm(prefix="debt"), "deposit_form": MoneyForm(prefix="deposit"),
     })  # fmt: skip

@@ -123,3 +123,23 @@ def test_report_query_count_is_fixed(
     client.force_login(manager_a)
     with django_assert_max_num_queries(8):
         client.get(reverse("sales:report"))
+
+
+def test_referral_reward_shows_on_both_profiles_with_a_printable_slip(
+    client, receptionist_a, make_client, catalogue, branch_a
+):
+    mai = make_client("Trần Thị Mai")
+    lan = make_client("Lê Thị Lan", referrer=mai)
+    checkout_issue(actor=receptionist_a, data=Checkout(client=lan, branch=branch_a, lines=[
+        Line(kind="service", description="Peel", unit_price=450_000, service=catalogue["facial"])],
+        payments={Method.CASH: 450_000}))  # fmt: skip
+    client.force_login(receptionist_a)
+    referrer_page = client.get(reverse("sales:money", args=[mai.pk])).content.decode()
+    assert "Lê Thị Lan" in referrer_page and "Phiếu chi hoa hồng #1" in referrer_page
+    assert "Trần Thị Mai" in client.get(reverse("sales:money", args=[lan.pk])).content.decode()
+    from spa.sales.models import ReferralReward
+
+    slip = client.get(
+        reverse("sales:slip", args=[ReferralReward.objects.get().pk])
+    ).content.decode()
+    assert "200.000" in slip and "Trần Thị Mai" in slip
