@@ -235,6 +235,8 @@ class Client(models.Model):
         indexes = [
             models.Index(fields=["branch", "name_folded_key"], name="client_branch_name"),
         ]
+        # Whole-name search also has two "namesakes, most recent visit first" indexes
+        # (migration 0006): written by hand, as SQLite cannot say NULLS LAST in an index.
 
     def __str__(self) -> str:
         return self.full_name

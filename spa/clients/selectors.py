@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection
-from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models import F, QuerySet
 
 from spa.accounts.models import Role
 from spa.clients.models import Allergen, CareLink, Client, ClientPhone, ConsentRecord
@@ -147,19 +147,18 @@ def _search_name(user, q: str, limit: int) -> SearchResult:
     exact_key = sorted_key(tokens(lower_exact(q)))
     visible = clients_visible_to(user)
 
-    # 1. Whole-name matches, any word order: equality on an indexed key. Exact
-    #    spelling (diacritics included) ranks before the folded spelling.
-    whole = list(
-        _result_queryset(visible.filter(name_folded_key=sorted_key(folded)))
-        .annotate(
-            exact_rank=Case(
-                When(full_name=normalise_name(q), then=Value(0)),  # as typed, same order
-                When(name_exact_key=exact_key, then=Value(1)),  # same spelling, any order
-                default=Value(2),  # same letters without diacritics
-            )
-        )
-        .order_by("exact_rank", F("last_visit_at").desc(nulls_last=True), "-id")[: limit + 1]
-    )
+    # 1. Whole-name matches, any word order: equality on indexed keys, most recent
+    #    visit first. The same spelling (diacritics included) comes before the same
+    #    letters without diacritics; each part is read in index order up to the limit,
+    #    so a common name with thousands of namesakes costs no more than a rare one.
+    base = _result_queryset(visible.filter(name_folded_key=sorted_key(folded)))
+    recent = (F("last_visit_at").desc(nulls_last=True), F("id").desc())
+    whole = list(base.filter(name_exact_key=exact_key).order_by(*recent)[: limit + 1])
+    if len(whole) <= limit:
+        whole += list(base.exclude(name_exact_key=exact_key).order_by(*recent)[: limit + 1 - len(whole)])
+    typed = normalise_name(q)
+    for c in whole:
+        c.exact_rank = 0 if c.full_name == typed else (1 if c.name_exact_key == exact_key else 2)
     exact_tokens = tokens(lower_exact(q))
 
     def spelled_alike(c: Client) -> int:
