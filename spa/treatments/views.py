@@ -214,7 +214,6 @@ def _comparison(request: HttpRequest, client, total: int) -> dict:
     return {
         "a": session_by_number(client, a),
         "b": session_by_number(client, b),
-        "numbers": range(1, total + 1),
     }
 
 
