@@ -25,10 +25,10 @@ def stock_move(
     negative level is how the manager sees the count is wrong.
     """
     with transaction.atomic():
-        StockLevel.objects.get_or_create(product=product, branch=branch)
-        StockLevel.objects.filter(product=product, branch=branch).update(
-            quantity=F("quantity") + delta
-        )
+        level = StockLevel.objects.filter(product=product, branch=branch)
+        if not level.update(quantity=F("quantity") + delta):  # first movement at this branch
+            StockLevel.objects.get_or_create(product=product, branch=branch)
+            level.update(quantity=F("quantity") + delta)
         return StockMovement.objects.create(
             product=product, branch=branch, delta=delta, reason=reason, batch=batch,
             session_id=session_id, note=note, by=actor if getattr(actor, "pk", None) else None,

@@ -155,7 +155,9 @@ def _search_name(user, q: str, limit: int) -> SearchResult:
     recent = (F("last_visit_at").desc(nulls_last=True), F("id").desc())
     whole = list(base.filter(name_exact_key=exact_key).order_by(*recent)[: limit + 1])
     if len(whole) <= limit:
-        whole += list(base.exclude(name_exact_key=exact_key).order_by(*recent)[: limit + 1 - len(whole)])
+        whole += list(
+            base.exclude(name_exact_key=exact_key).order_by(*recent)[: limit + 1 - len(whole)]
+        )
     typed = normalise_name(q)
     for c in whole:
         c.exact_rank = 0 if c.full_name == typed else (1 if c.name_exact_key == exact_key else 2)

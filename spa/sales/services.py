@@ -224,12 +224,15 @@ def _apply_deposits(client, data: Checkout, invoice, actor) -> None:
 
 
 def _write_lines(invoice, data: Checkout, actor) -> None:
-    for line in data.lines:
-        InvoiceLine.objects.create(
+    InvoiceLine.objects.bulk_create([
+        InvoiceLine(
             invoice=invoice, kind=line.kind, description=line.description[:200], service=line.service,
             product=line.product, package=line.package, session=line.session, quantity=line.quantity,
             unit_price=line.unit_price, discount=line.discount, amount=line.amount,
-        )  # fmt: skip
+        )
+        for line in data.lines
+    ])  # fmt: skip
+    for line in data.lines:
         if line.kind == LineKind.PRODUCT and line.product is not None:
             stock_move(actor=actor, product=line.product, branch=data.branch, delta=-Decimal(line.quantity),
                        reason=MovementReason.SOLD, note=invoice.code)  # fmt: skip
