@@ -219,17 +219,28 @@ def _partial_candidates(user, q_tokens: list[str], want: int) -> tuple[list[int]
         *whole, last = q_tokens
         checks = " AND c.name_search LIKE %s" * len(q_tokens)
         check_params = [f"% {w} %" for w in whole] + [f"% {last}%"]
-        # Two steps the planner cannot merge into a scan of the whole client table: read
-        # at most CANDIDATE_CAP entries of the driving key in index order, then check
-        # each by primary key. The work is bounded whatever the names in the data.
-        cur.execute(
-            "SELECT k.client_id FROM (SELECT client_id, key FROM clients_clientnamekey k "
-            f"WHERE k.key >= %s AND k.key < %s{scope_sql} ORDER BY k.key, k.client_id "
-            f"LIMIT {CANDIDATE_CAP}) k "
-            "JOIN clients_client c ON c.id = k.client_id "
-            f"WHERE c.merged_into_id IS NULL{checks} ORDER BY k.key, k.client_id LIMIT %s",
-            [lo, hi, *scope_params, *check_params, want + 1],
-        )
+        # Newest profiles first: the index is walked backwards from the end of the range.
+        order = "ORDER BY k.key DESC, k.client_id DESC"
+        if connection.vendor == "postgresql":
+            # Two steps the planner cannot merge into a scan of the whole client table:
+            # read at most CANDIDATE_CAP entries of the driving key in index order, then
+            # check each by primary key. The work is bounded whatever the names.
+            sql = (
+                "SELECT k.client_id FROM (SELECT client_id, key FROM clients_clientnamekey k "
+                f"WHERE k.key >= %s AND k.key < %s{scope_sql} {order} LIMIT {CANDIDATE_CAP}) k "
+                "JOIN clients_client c ON c.id = k.client_id "
+                f"WHERE c.merged_into_id IS NULL{checks} {order} LIMIT %s"
+            )
+        else:
+            # SQLite would materialise and sort the sub-select; its planner already walks
+            # the index and stops at the LIMIT with a plain join.
+            sql = (
+                "SELECT k.client_id FROM clients_clientnamekey k "
+                "JOIN clients_client c ON c.id = k.client_id "
+                f"WHERE k.key >= %s AND k.key < %s{scope_sql} AND c.merged_into_id IS NULL"
+                f"{checks} {order} LIMIT %s"
+            )
+        cur.execute(sql, [lo, hi, *scope_params, *check_params, want + 1])
         ids = list(dict.fromkeys(row[0] for row in cur.fetchall()))
     return ids[:want], len(ids) > want
 
