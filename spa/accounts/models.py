@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -29,8 +29,17 @@ class Role(models.TextChoices):
     TECHNICIAN = "technician", _("Technician")
 
 
+class StaffManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        """`manage.py createsuperuser` makes the spa's owner (the only role without a branch)."""
+        extra_fields.setdefault("role", Role.OWNER)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """A member of staff. What they may see follows from role and branch (spa.core.access)."""
+
+    objects = StaffManager()
 
     role = models.CharField(
         _("role"), max_length=20, choices=Role.choices, default=Role.RECEPTIONIST
