@@ -17,7 +17,7 @@ from spa.booking.selectors import free_slots
 from spa.booking.services import Booking, SlotTaken, appointment_book
 from spa.catalog.models import Service, ServicePrice
 from spa.clients.models import Client, ClientPhone, ClientSource
-from spa.clients.services import PhoneInput, client_consent_record, client_create
+from spa.clients.services import PhoneInput, client_consent_record, client_create, client_update
 
 DAYS_AHEAD = 14
 
@@ -121,6 +121,8 @@ def _client_for(branch: Branch, cleaned: dict) -> Client:
         client_consent_record(actor=None, client=client, channel=cleaned["remind_by"], granted=True,
                               method="online", note="online booking")  # fmt: skip
         if not client.preferred_channel:
-            Client.objects.filter(pk=client.pk).update(preferred_channel=cleaned["remind_by"])
-            client.preferred_channel = cleaned["remind_by"]
+            # Through the service, so the change is in the client's history like any other.
+            client = client_update(
+                actor=None, client=client, fields={"preferred_channel": cleaned["remind_by"]}
+            )
     return client

@@ -183,3 +183,17 @@ def test_staff_get_their_next_day_agenda_once(technician_a, booked, mailoutbox):
     assert agendas_send(day=tomorrow_at(0).date()) == 0  # never twice
     assert len(mailoutbox) == 1 and "09:00" in mailoutbox[0].body and "Hoa" in mailoutbox[0].body
     assert "Nguyễn" not in mailoutbox[0].body  # first names only
+
+
+def test_preferred_channel_set_by_online_booking_is_in_the_history(
+    branch_a, catalogue, working_week
+):
+    from spa.audit.models import Action, AuditEntry
+
+    confirm_url = reverse("public_booking:confirm", args=[branch_a.code])
+    data = {"service": catalogue["facial"].pk, "start": tomorrow_at(11).strftime("%Y-%m-%dT%H:%M"),
+            "full_name": "Phạm Thị Cúc", "phone": "0987 654 321", "remind_by": "sms"}  # fmt: skip
+    HttpClient().post(confirm_url, data)
+    client = Client.objects.get()
+    entry = AuditEntry.objects.get(client_id=client.pk, action=Action.UPDATE)
+    assert entry.changes["preferred_channel"] == ["", "sms"]
