@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the product on this computer: embedded SQLite, migrated, with a demo spa.
 #   ./start.sh            -> http://127.0.0.1:8000
+#   PORT=8080 ./start.sh  -> another port
 # Environment: PORT, HOST, WEB_WORKERS, DATABASE_URL (see README), NO_DEMO=1 to skip demo data.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -8,15 +9,9 @@ cd "$(dirname "$0")"
 python=${PYTHON:-python3}
 
 # PDFs (course of treatment) are drawn by WeasyPrint, which needs Pango; Chinese
-# names need a CJK font. Installed from Debian's packages when missing.
-if command -v apt-get >/dev/null && { ! ldconfig -p | grep -q libpango-1.0 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; }; then
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  echo "Installing Pango and fonts for PDF printing (apt-get)…"
-  { $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq \
-      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-cjk >/dev/null; } \
-    || echo "Could not install them: printing PDFs will not work until they are installed."
-fi
+# names need a CJK font. Installed from Debian's packages only when missing.
+bin/debian-packages libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+  fonts-noto-cjk || echo "Printing PDFs will not work until those packages are installed."
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
@@ -46,8 +41,15 @@ port=${PORT:-8000}
 # together. For a chain, run workers as services of their own (see README).
 .venv/bin/python manage.py run_huey --workers 2 --worker-type thread >var/worker.log 2>&1 &
 worker=$!
-trap 'kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT INT TERM
+echo "$worker" > var/worker.pid
+stop() {
+  kill "$worker" 2>/dev/null
+  wait "$worker" 2>/dev/null
+  rm -f var/worker.pid
+}
+trap stop EXIT INT TERM
 echo
-echo "Open http://$host:$port  (Ctrl+C to stop). Worker log: var/worker.log"
+echo "Open http://$host:$port   Worker log: var/worker.log"
+echo "Stop: Ctrl+C here, or: kill \$(cat var/web.pid)   (the worker stops with it)"
 .venv/bin/gunicorn config.wsgi --bind "$host:$port" --workers "${WEB_WORKERS:-2}" \
-  --access-logfile - --error-logfile -
+  --pid var/web.pid --access-logfile - --error-logfile -

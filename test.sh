@@ -13,14 +13,9 @@ fi
 .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download is not used).
-# WeasyPrint (PDFs) needs Pango, which Chromium's packages bring too.
-if [ ! -x /usr/bin/chromium ] || ! ldconfig -p | grep -q libpango-1.0; then
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq \
-    chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null
-fi
+# WeasyPrint (PDFs) needs Pango. Installed from Debian's packages only when missing.
+bin/debian-packages chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 \
+  libharfbuzz-subset0 fonts-dejavu-core fonts-noto-cjk
 
 export DJANGO_SETTINGS_MODULE=config.settings_test
 .venv/bin/ruff check .
