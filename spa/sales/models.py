@@ -182,6 +182,34 @@ class InvoiceLine(models.Model):
         return self.description
 
 
+class Billed(models.Model):
+    """Which live invoice a billable thing is on: a treatment session or a package sale
+    is billed at most once, and the database says so (each column is unique), so two
+    checkouts racing for the same session cannot both issue. A credit note removes the
+    rows of the invoice it reverses, and the thing can be billed again. Appointments are
+    billed through their session (one session per appointment)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="billed")
+    session = models.OneToOneField(
+        TreatmentSession, null=True, blank=True, on_delete=models.PROTECT, related_name="billed"
+    )
+    package = models.OneToOneField(
+        TreatmentPackage, null=True, blank=True, on_delete=models.PROTECT, related_name="billed"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(session__isnull=False, package__isnull=True)
+                | Q(session__isnull=True, package__isnull=False),
+                name="billed_one_thing",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: session {self.session_id} package {self.package_id}"
+
+
 class Method(models.TextChoices):
     CASH = "cash", _("Cash")
     CARD = "card", _("Card")

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from spa.sales.ledger import InsufficientBalance, ledger_post
 from spa.sales.models import (
     MONEY_IN,
     Account,
+    Billed,
     Deposit,
     Invoice,
     InvoiceKind,
@@ -35,7 +36,7 @@ from spa.sales.models import (
     TierChange,
     Voucher,
 )
-from spa.treatments.models import TreatmentPackage
+from spa.treatments.models import PackageStatus, TreatmentPackage
 
 TIER_ORDER = [Tier.BRONZE, Tier.SILVER, Tier.GOLD, Tier.DIAMOND]
 
@@ -141,6 +142,7 @@ def checkout_issue(*, actor, data: Checkout) -> Invoice:
             note=data.note[:255],
         )  # fmt: skip
         _write_lines(invoice, data, actor)
+        _claim_billables(invoice, data)
         for method, amount in data.payments.items():
             if method not in MONEY_IN:
                 raise CheckoutError(_("Unknown payment method."))
@@ -239,6 +241,27 @@ def _write_lines(invoice, data: Checkout, actor) -> None:
         if line.kind == LineKind.PACKAGE and line.package is not None:
             # The package is sold with this invoice; what is unpaid is the client's debt.
             TreatmentPackage.objects.filter(pk=line.package.pk).update(amount_paid=F("price"))
+
+
+def _claim_billables(invoice, data: Checkout) -> None:
+    """Put each session and package of the invoice on it, once: the unique columns of
+    Billed refuse a second live invoice for the same thing, so two checkouts that read
+    the same unbilled session before either committed cannot both issue."""
+    sessions = {line.session.pk for line in data.lines if line.session is not None}
+    packages = {line.package.pk for line in data.lines if line.package is not None}
+    rows = [Billed(invoice=invoice, session_id=pk) for pk in sorted(sessions)]
+    rows += [Billed(invoice=invoice, package_id=pk) for pk in sorted(packages)]
+    if not rows:
+        return
+    try:
+        with transaction.atomic():
+            Billed.objects.bulk_create(rows)
+    except IntegrityError:
+        raise CheckoutError(
+            _(
+                "Part of this visit has just been billed on another invoice. Open the checkout again."
+            )
+        ) from None
 
 
 def _earn_points(client, invoice, data: Checkout, program, actor) -> int:
@@ -418,6 +441,8 @@ def credit_note_issue(
         ):
             raise CheckoutError(_("This invoice has already been corrected."))
         client = original.client
+        # What the invoice billed may be billed again (on a new, correct invoice).
+        Billed.objects.filter(invoice=original).delete()
         note = Invoice.objects.create(
             branch=original.branch, number=_next_number(original.branch), kind=InvoiceKind.CREDIT_NOTE,
             corrects=original, client=client, issued_by=actor, subtotal=-original.subtotal,
@@ -499,24 +524,17 @@ def points_expire(*, now=None) -> int:
 
 
 def unbilled_sessions(client):
-    """Treatment sessions of the client not yet on any invoice."""
+    """Treatment sessions of the client not on any live invoice."""
     from spa.treatments.models import TreatmentSession
 
-    billed = (
-        InvoiceLine.objects.filter(session__client=client, invoice__kind=InvoiceKind.INVOICE)
-        .exclude(invoice__credit_note__isnull=False)
-        .values("session_id")
-    )
     return (
-        TreatmentSession.objects.filter(client=client).exclude(pk__in=billed)
+        TreatmentSession.objects.filter(client=client, billed__isnull=True)
         .select_related("redemption__package").prefetch_related("service_lines__service").order_by("performed_at")
     )  # fmt: skip
 
 
 def unbilled_packages(client):
-    billed = InvoiceLine.objects.filter(package__client=client, kind=LineKind.PACKAGE).values(
-        "package_id"
-    )
-    return TreatmentPackage.objects.filter(client=client, amount_paid__lt=F("price")).exclude(
-        pk__in=billed
-    )
+    """Packages sold to the client and not yet on any live invoice."""
+    return TreatmentPackage.objects.filter(
+        client=client, billed__isnull=True, amount_paid__lt=F("price")
+    ).exclude(status=PackageStatus.CANCELLED)
