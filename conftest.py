@@ -159,9 +159,14 @@ def catalogue(branch_a, aha):
     cleanser = Product.objects.create(
         name="Sữa rửa mặt dịu nhẹ", sku="CLEAN-1", kind=ProductKind.BACKBAR
     )
-    for product in (peel, cleanser):
+    sunscreen = Product.objects.create(
+        name="Kem chống nắng SPF50", sku="SUN-50", kind=ProductKind.RETAIL, retail_price=390_000
+    )
+    for product in (peel, cleanser, sunscreen):
         stock_receive(actor=None, product=product, branch=branch_a, quantity=Decimal("100"))
-    return {"facial": facial, "laser": laser, "peel": peel, "cleanser": cleanser}
+    return {
+        "facial": facial, "laser": laser, "peel": peel, "cleanser": cleanser, "sunscreen": sunscreen,
+    }  # fmt: skip
 
 
 @pytest.fixture

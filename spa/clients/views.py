@@ -42,7 +42,7 @@ from spa.clients.services import (
 )
 from spa.core import access
 from spa.sales.selectors import client_money
-from spa.treatments.selectors import client_packages, client_session_count
+from spa.treatments.selectors import client_packages, client_session_count, client_visit_count
 
 
 def _get_client_for_user(request: HttpRequest, client_id: int) -> Client:
@@ -122,6 +122,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     }
     if not access.technician_minimal(user):
         context["appointment_counts"] = client_appointment_counts(client)
+        context["visits"] = client_visit_count(client)
         context["upcoming"] = client_upcoming(client)
     if access.can_take_payment(user):
         context["figures"] = client_money(client)

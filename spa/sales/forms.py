@@ -1,7 +1,9 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from spa.catalog.models import Product
+from spa.catalog.models import Product, ProductKind, Service
+from spa.clients.forms import DATE_WIDGET
 from spa.sales.models import MONEY_IN, Method
 
 MONEY_METHODS = [(m, label) for m, label in Method.choices if m in MONEY_IN]
@@ -31,10 +33,15 @@ class CheckoutForm(forms.Form):
 
 class ProductSaleForm(forms.Form):
     product = forms.ModelChoiceField(
-        label=_("Product"), queryset=Product.objects.filter(is_active=True), required=False
+        label=_("Product"),
+        queryset=Product.objects.filter(is_active=True, kind=ProductKind.RETAIL),
+        required=False,
     )
     quantity = forms.IntegerField(label=_("Quantity"), required=False, min_value=1, max_value=1000)
     discount = amount_field(_("Discount"))
+    free_reason = forms.CharField(
+        label=_("Why free (if its price is 0)"), required=False, max_length=100
+    )
 
 
 ProductSaleFormSet = forms.formset_factory(ProductSaleForm, extra=2, max_num=20)
@@ -59,3 +66,31 @@ class DebtPaymentForm(forms.Form):
 class CreditNoteForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=255)
     refund_method = forms.ChoiceField(label=_("Pay back by"), choices=MONEY_METHODS)
+
+
+class PackageSaleForm(forms.Form):
+    """Sell a course card; what is paid now goes on its invoice with its method."""
+
+    name = forms.CharField(label=_("Name"), max_length=120)
+    services = forms.ModelMultipleChoiceField(
+        label=_("Services"), queryset=Service.objects.filter(is_active=True),
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    total_sessions = forms.IntegerField(label=_("Number of sessions"), min_value=1, max_value=200)
+    price = amount_field(_("Price"), required=True)
+    expires_on = forms.DateField(label=_("Expires on"), required=False, widget=DATE_WIDGET)
+    paid_now = amount_field(_("Paid now"))
+    method = forms.ChoiceField(
+        label=_("Paid by"), choices=[("", "—"), *MONEY_METHODS], required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        paid = data.get("paid_now") or 0
+        if data.get("price") is not None and paid > data["price"]:
+            self.add_error("paid_now", _("More than the price."))
+        if paid and not data.get("method"):
+            self.add_error("method", _("How was it paid?"))
+        if data.get("expires_on") and data["expires_on"] < timezone.localdate():
+            self.add_error("expires_on", _("The expiry date is in the past."))
+        return data

@@ -60,6 +60,7 @@ class Line:
     product: object = None
     package: object = None
     session: object = None
+    free_reason: str = ""  # a product at 0 is sold only with the reason it is free
 
     @property
     def amount(self) -> int:
@@ -106,6 +107,11 @@ def checkout_issue(*, actor, data: Checkout) -> Invoice:
             or not (0 <= line.discount <= line.quantity * line.unit_price)
         ):
             raise CheckoutError(_("A line has an impossible quantity, price or discount."))
+        if line.kind == LineKind.PRODUCT and line.unit_price == 0 and not line.free_reason.strip():
+            raise CheckoutError(
+                _("%(name)s has no price: set its price in the catalogue, or say why it is free.")
+                % {"name": line.description}
+            )
     if any(amount < 0 for amount in data.payments.values()) or data.prepaid < 0 or data.points < 0:
         raise CheckoutError(_("Amounts cannot be negative."))
     program = LoyaltyProgram.current()
@@ -179,6 +185,41 @@ def checkout_issue(*, actor, data: Checkout) -> Invoice:
     return invoice
 
 
+def package_sale(
+    *,
+    actor,
+    client: Client,
+    branch,
+    name: str,
+    services: list,
+    total_sessions: int,
+    price: int,
+    expires_on=None,
+    paid_now: int = 0,
+    method: str = "",
+) -> tuple[TreatmentPackage, Invoice | None]:
+    """Sell a course card. Money paid now is a payment on an invoice issued with the
+    package (the rest is the client's debt); with nothing paid, the package waits for
+    the visit's checkout."""
+    from spa.treatments.services import package_sell
+
+    if paid_now < 0 or paid_now > price:
+        raise CheckoutError(_("The amount paid must be between 0 and the price."))
+    if paid_now and method not in MONEY_IN:
+        raise CheckoutError(_("Enter the amount paid and how."))
+    with transaction.atomic():
+        package = package_sell(
+            actor=actor, client=client, branch=branch, name=name, services=services,
+            total_sessions=total_sessions, price=price, expires_on=expires_on,
+        )  # fmt: skip
+        invoice = None
+        if paid_now:
+            line = Line(kind=LineKind.PACKAGE, description=name, unit_price=price, package=package)
+            invoice = checkout_issue(actor=actor, data=Checkout(
+                client=client, branch=branch, lines=[line], payments={method: paid_now}))  # fmt: skip
+    return package, invoice
+
+
 def _debit(client, account, amount, reason, actor, **links):
     try:
         ledger_post(
@@ -228,7 +269,9 @@ def _apply_deposits(client, data: Checkout, invoice, actor) -> None:
 def _write_lines(invoice, data: Checkout, actor) -> None:
     InvoiceLine.objects.bulk_create([
         InvoiceLine(
-            invoice=invoice, kind=line.kind, description=line.description[:200], service=line.service,
+            invoice=invoice, kind=line.kind, service=line.service,
+            description=(f"{line.description} ({_('free')}: {line.free_reason.strip()})"
+                         if line.free_reason.strip() and line.unit_price == 0 else line.description)[:200],
             product=line.product, package=line.package, session=line.session, quantity=line.quantity,
             unit_price=line.unit_price, discount=line.discount, amount=line.amount,
         )

@@ -17,6 +17,7 @@ from spa.sales.forms import (
     CreditNoteForm,
     DebtPaymentForm,
     MoneyForm,
+    PackageSaleForm,
     ProductSaleFormSet,
     TopUpForm,
 )
@@ -31,6 +32,7 @@ from spa.sales.services import (
     debt_pay,
     deposit_forfeit,
     deposit_take,
+    package_sale,
     prepaid_refund,
     prepaid_top_up,
     unbilled_packages,
@@ -140,13 +142,14 @@ def checkout(request: HttpRequest, client_id: int) -> HttpResponse:
         chosen_packages = set(request.POST.getlist("packages"))
         for package in packages:
             if str(package.pk) in chosen_packages:
-                lines.append(Line(kind=LineKind.PACKAGE, unit_price=package.price - package.amount_paid,
+                lines.append(Line(kind=LineKind.PACKAGE, unit_price=package.to_bill,
                                   package=package, description=package.name))  # fmt: skip
         for row in products.cleaned_data:
             if row.get("product") and row.get("quantity"):
                 product = row["product"]
                 lines.append(Line(kind=LineKind.PRODUCT, unit_price=product.retail_price, quantity=row["quantity"],
-                                  discount=row.get("discount") or 0, product=product, description=product.name))  # fmt: skip
+                                  discount=row.get("discount") or 0, product=product, description=product.name,
+                                  free_reason=row.get("free_reason") or ""))  # fmt: skip
         data = form.cleaned_data
         try:
             invoice = checkout_issue(actor=request.user, data=Checkout(
@@ -165,6 +168,35 @@ def checkout(request: HttpRequest, client_id: int) -> HttpResponse:
         "client": client, "form": form, "products": products, "sessions": sessions, "packages": packages,
         "deposits": deposits, "figures": client_money(client),
     })  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def package_new(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Sell a course card (thẻ liệu trình); money paid now is billed on its invoice."""
+    client = _client(request, client_id)
+    _require(access.can_sell_package(request.user))
+    form = PackageSaleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            package, invoice = package_sale(
+                actor=request.user, client=client, branch=request.user.branch or client.branch,
+                name=data["name"], services=list(data["services"]), total_sessions=data["total_sessions"],
+                price=data["price"], expires_on=data["expires_on"], paid_now=data["paid_now"] or 0,
+                method=data["method"],
+            )  # fmt: skip
+        except CheckoutError as refused:
+            form.add_error(None, refused.message)
+        else:
+            if invoice is not None:
+                messages.success(
+                    request, _("Package sold: invoice %(code)s issued.") % {"code": invoice.code}
+                )
+                return redirect("sales:invoice", invoice.pk)
+            messages.success(request, _("Package sold. It will be on the next checkout."))
+            return redirect("treatments:course", client.pk)
+    return render(request, "sales/package_form.html", {"client": client, "form": form})
 
 
 def _invoice(request: HttpRequest, invoice_id: int) -> Invoice:

@@ -136,26 +136,6 @@ class ProductLineForm(forms.Form):
 ProductLineFormSet = forms.formset_factory(ProductLineForm, extra=3, max_num=20)
 
 
-class PackageForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
-    services = forms.ModelMultipleChoiceField(
-        label=_("Services"), queryset=Service.objects.filter(is_active=True),
-        widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
-    total_sessions = forms.IntegerField(label=_("Number of sessions"), min_value=1, max_value=200)
-    price = forms.IntegerField(label=_("Price"), min_value=0)
-    amount_paid = forms.IntegerField(label=_("Paid now"), min_value=0, initial=0)
-    expires_on = forms.DateField(label=_("Expires on"), required=False, widget=DATE_WIDGET)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("price") is not None and (data.get("amount_paid") or 0) > data["price"]:
-            self.add_error("amount_paid", _("More than the price."))
-        if data.get("expires_on") and data["expires_on"] < timezone.localdate():
-            self.add_error("expires_on", _("The expiry date is in the past."))
-        return data
-
-
 class PatchTestForm(forms.Form):
     tested_on = forms.DateField(label=_("Tested on"), widget=DATE_WIDGET)
     result = forms.ChoiceField(

@@ -218,10 +218,16 @@ class TreatmentPackage(models.Model):
         return self.total_sessions - self.used_sessions
 
     @property
-    def payment_status(self) -> str:
-        if self.amount_paid >= self.price:
-            return "paid"
-        return "partial" if self.amount_paid > 0 else "unpaid"
+    def to_bill(self) -> int:
+        """What checkout bills for the package (amount_paid is only ever set on packages
+        sold before sales were invoiced, or once the package is on an invoice)."""
+        return self.price - self.amount_paid
+
+    @property
+    def invoice(self):
+        """The live invoice the package is billed on, if any (see sales.Billed)."""
+        billed = getattr(self, "billed", None)
+        return billed.invoice if billed is not None else None
 
 
 class PackageRedemption(models.Model):

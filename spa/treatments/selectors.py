@@ -15,6 +15,7 @@ from spa.treatments.models import (
 def client_packages(client) -> list[TreatmentPackage]:
     return list(
         TreatmentPackage.objects.filter(client=client)
+        .select_related("billed__invoice__branch")
         .prefetch_related("services")
         .order_by("status", "-sold_at")
     )
@@ -22,6 +23,19 @@ def client_packages(client) -> list[TreatmentPackage]:
 
 def client_active_packages(client) -> list[TreatmentPackage]:
     return [p for p in client_packages(client) if p.status == PackageStatus.ACTIVE]
+
+
+def client_visit_count(client) -> int:
+    """Days the client came in and was treated (booked or walk-in): one visit a day."""
+    from django.db.models.functions import TruncDate
+
+    return (
+        TreatmentSession.objects.filter(client=client)
+        .annotate(day=TruncDate("performed_at"))
+        .values("day")
+        .distinct()
+        .count()
+    )
 
 
 def client_session_count(client) -> int:

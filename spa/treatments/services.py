@@ -219,22 +219,21 @@ def package_sell(
     services: list[Service],
     total_sessions: int,
     price: int,
-    amount_paid: int = 0,
     expires_on: date | None = None,
 ) -> TreatmentPackage:
-    """Sell a course card of N sessions to a client."""
-    if total_sessions < 1 or price < 0 or not (0 <= amount_paid <= price):
+    """Sell a course card of N sessions to a client. Money is never taken here: the
+    package is billed on an invoice (spa.sales.services.package_sale, or checkout)."""
+    if total_sessions < 1 or price < 0:
         raise ValueError("invalid package figures")
     with transaction.atomic():
         package = TreatmentPackage.objects.create(
             client=client, branch=branch, name=name, total_sessions=total_sessions, price=price,
-            amount_paid=amount_paid, expires_on=expires_on, sold_by=actor,
+            expires_on=expires_on, sold_by=actor,
         )  # fmt: skip
         package.services.set(services)
         audit_record(
             actor=actor, action=Action.PACKAGE, client_id=client.pk, summary=name,
             changes={"package": [None, {"name": name, "sessions": total_sessions, "price": price,
-                                        "paid": amount_paid,
                                         "expires_on": expires_on.isoformat() if expires_on else None}]},
         )  # fmt: skip
     return package

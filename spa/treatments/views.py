@@ -16,7 +16,7 @@ from spa.clients.models import ClientHealth, Condition, PregnancyStatus
 from spa.clients.photos import BadPhoto
 from spa.clients.selectors import client_allergy_labels, client_get_for_user
 from spa.core import access
-from spa.treatments.forms import PackageForm, PatchTestForm, ProductLineFormSet, SessionForm
+from spa.treatments.forms import PatchTestForm, ProductLineFormSet, SessionForm
 from spa.treatments.models import SessionPhoto, TreatmentSession
 from spa.treatments.selectors import (
     client_packages,
@@ -32,7 +32,6 @@ from spa.treatments.services import (
     PackageUnavailable,
     ProductUse,
     SessionInput,
-    package_sell,
     patch_test_record,
     session_log,
 )
@@ -274,24 +273,6 @@ def photo(request: HttpRequest, photo_id: int, size: str) -> FileResponse:
     response = FileResponse(field.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=300"
     return response
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def package_new(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = _client_or_404(request, client_id)
-    _require(access.can_sell_package(request.user))
-    form = PackageForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        package_sell(
-            actor=request.user, client=client, branch=request.user.branch or client.branch,
-            name=data["name"], services=list(data["services"]), total_sessions=data["total_sessions"],
-            price=data["price"], amount_paid=data["amount_paid"] or 0, expires_on=data["expires_on"],
-        )  # fmt: skip
-        messages.success(request, _("Package sold."))
-        return redirect("treatments:course", client.pk)
-    return render(request, "treatments/package_form.html", {"client": client, "form": form})
 
 
 @login_required

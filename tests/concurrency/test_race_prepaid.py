@@ -17,10 +17,10 @@ def test_concurrent_checkouts_cannot_overdraw_prepaid(
     prepaid_top_up(
         actor=receptionist_a, client=hoa, branch=branch_a, paid=1_000_000
     )  # enough for 2 of 8
-    catalogue["cleanser"].retail_price = 400_000
-    catalogue["cleanser"].save()
+    catalogue["sunscreen"].retail_price = 400_000
+    catalogue["sunscreen"].save()
     data = {"products-TOTAL_FORMS": "1", "products-INITIAL_FORMS": "0",
-            "products-0-product": catalogue["cleanser"].pk, "products-0-quantity": "1", "prepaid": "400000"}  # fmt: skip
+            "products-0-product": catalogue["sunscreen"].pk, "products-0-quantity": "1", "prepaid": "400000"}  # fmt: skip
     outcomes = race([receptionist_a, manager_a] * 4, f"/sales/clients/{hoa.pk}/checkout/", data)
 
     assert outcomes == [200] * 6 + [302] * 2

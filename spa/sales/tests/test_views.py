@@ -31,6 +31,7 @@ def test_money_pages_matrix(client, people, hoa, receptionist_a, catalogue, bran
     expected = [302, 200, 200, 404, 200, 404, 403, 404]
     assert statuses(client, people, reverse("sales:money", args=[hoa.pk])) == expected
     assert statuses(client, people, reverse("sales:checkout", args=[hoa.pk])) == expected
+    assert statuses(client, people, reverse("sales:package_new", args=[hoa.pk])) == expected
     assert statuses(client, people, reverse("sales:invoice", args=[invoice.pk])) == expected
     assert statuses(client, people, reverse("sales:report")) == [
         302,
@@ -85,7 +86,7 @@ def test_refused_checkout_says_why_in_vietnamese_and_saves_nothing(
     client.force_login(receptionist_a)
     page = client.post(reverse("sales:checkout", args=[hoa.pk]), {
         "products-TOTAL_FORMS": "1", "products-INITIAL_FORMS": "0",
-        "products-0-product": catalogue["cleanser"].pk, "products-0-quantity": "1", "prepaid": "50000",
+        "products-0-product": catalogue["sunscreen"].pk, "products-0-quantity": "1", "prepaid": "50000",
     }).content.decode()  # fmt: skip
     assert 'data-testid="checkout-error"' in page and not Invoice.objects.exists()
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from spa.accounts.models import Branch, Role, SpaSettings, User
@@ -19,7 +20,6 @@ from spa.clients.models import (
     CustomFieldDefinition,
     CustomFieldKind,
     Tag,
-    Tier,
 )
 from spa.clients.services import (
     PhoneInput,
@@ -128,7 +128,6 @@ class Command(BaseCommand):
         people[1].update(full_name="Nguyễn Thị Hòa", phone="0903456789")
         people[2].update(full_name="Hoa Nguyễn Thị", phone="0987654321")
         people[3].update(full_name="王秀英", gender="female", phone="0938111222")
-        now = timezone.now()
         used_phones = set()
         for i, person in enumerate(people):
             phone = parse_phone(person["phone"])
@@ -151,18 +150,14 @@ class Command(BaseCommand):
                 "address": f"{rng.randint(1, 300)} {rng.choice(STREETS)}" if rng.random() < 0.4 else "",
                 "email": f"khach{i}@example.com" if rng.random() < 0.4 else "",
                 "preferred_channel": rng.choice([Channel.ZALO, Channel.ZALO, Channel.SMS, Channel.EMAIL, ""]),
-                "tier": rng.choices(list(Tier.values), weights=[60, 25, 12, 3])[0],
                 "notes_preferences": rng.choice(["", "Thích phòng ấm, nhạc nhẹ", "Uống trà gừng, không đường", "Không thích nói chuyện nhiều khi làm"]),
             }  # fmt: skip
             client = client_create(
                 actor=staff[f"letan.{code}"], fields=fields, phones=[PhoneInput(phone=phone)],
                 tags=rng.sample(tags, k=rng.choice([0, 0, 1, 2])), confirm_different=True,
             )  # fmt: skip
-            visited = rng.random() < 0.85
-            Client.objects.filter(pk=client.pk).update(
-                last_visit_at=now - timedelta(days=rng.randint(1, 400)) if visited else None
-            )
-            if visited:
+            # Visits, spend and tier come from the logged sessions and their invoices.
+            if rng.random() < 0.85:
                 care_link_add(client=client, staff=rng.choice(techs), reason=CareReason.SERVED)
             if i == 0 or rng.random() < 0.6:
                 client_health_update(
@@ -194,6 +189,7 @@ class Command(BaseCommand):
 
     def seed_sales(self, rng, branches, staff):
         """Bill the logged sessions of some clients; prepaid cards, debts, a referral."""
+        from spa.catalog.models import Product, ProductKind
         from spa.sales.models import LineKind, Method, Voucher
         from spa.sales.services import (
             Checkout,
@@ -202,14 +198,19 @@ class Command(BaseCommand):
             checkout_issue,
             deposit_take,
             prepaid_top_up,
+            unbilled_packages,
             unbilled_sessions,
         )  # fmt: skip
+
+        retail = list(Product.objects.filter(kind=ProductKind.RETAIL).order_by("id"))
 
         Voucher.objects.create(code="KHACHMOI", percent=15, max_uses=100)
         clients = list(
             Client.objects.filter(merged_into__isnull=True)
+            .filter(Q(sessions__isnull=False) | Q(packages__isnull=False))
+            .distinct()
             .select_related("branch")
-            .order_by("id")[:80]
+            .order_by("id")
         )
         if len(clients) > 6:
             Client.objects.filter(pk=clients[5].pk).update(referrer=clients[4])
@@ -229,6 +230,13 @@ class Command(BaseCommand):
                     else:
                         lines.append(Line(kind=LineKind.SERVICE, description=service_line.service.name,
                                           unit_price=service_line.price, service=service_line.service, session=session))  # fmt: skip
+            for package in unbilled_packages(client):
+                lines.append(Line(kind=LineKind.PACKAGE, description=package.name,
+                                  unit_price=package.to_bill, package=package))  # fmt: skip
+            if retail and rng.random() < 0.35:
+                item = rng.choice(retail)
+                lines.append(Line(kind=LineKind.PRODUCT, description=item.name, product=item,
+                                  unit_price=item.retail_price, quantity=rng.choice([1, 1, 2])))  # fmt: skip
             if not lines:
                 continue
             total = sum(line.amount for line in lines)
@@ -329,24 +337,23 @@ class Command(BaseCommand):
         ServiceRule.objects.create(
             service=peel, kind=RuleKind.CONDITION, condition=condition["isotretinoin"], hard=True
         )
+        # Back-bar products are used in treatments and not sold, so they have no price.
         products = [
-            ("Dung dịch peel AHA 30%", "PEEL-AHA30", ProductKind.BACKBAR, "ml", ["aha"]),
-            ("Serum vitamin C 15%", "SER-VITC", ProductKind.BACKBAR, "ml", ["vitamin-c"]),
-            ("Sữa rửa mặt dịu nhẹ", "CLEAN-01", ProductKind.BACKBAR, "ml", []),
-            (
-                "Dầu massage oải hương",
-                "OIL-LAV",
-                ProductKind.BACKBAR,
-                "ml",
-                ["essential-oils", "fragrance"],
-            ),
-            ("Gel lạnh laser", "GEL-LASER", ProductKind.BACKBAR, "ml", []),
-            ("Mặt nạ dịu da rau má", "MASK-CICA", ProductKind.RETAIL, "cái", []),
-            ("Kem chống nắng SPF50", "SUN-50", ProductKind.RETAIL, "tuýp", ["fragrance"]),
-        ]
+            ("Dung dịch peel AHA 30%", "PEEL-AHA30", ProductKind.BACKBAR, "ml", ["aha"], 0),
+            ("Serum vitamin C 15%", "SER-VITC", ProductKind.BACKBAR, "ml", ["vitamin-c"], 0),
+            ("Sữa rửa mặt dịu nhẹ", "CLEAN-01", ProductKind.BACKBAR, "ml", [], 0),
+            ("Dầu massage oải hương", "OIL-LAV", ProductKind.BACKBAR, "ml",
+             ["essential-oils", "fragrance"], 0),
+            ("Gel lạnh laser", "GEL-LASER", ProductKind.BACKBAR, "ml", [], 0),
+            ("Mặt nạ dịu da rau má", "MASK-CICA", ProductKind.RETAIL, "cái", [], 45_000),
+            ("Kem chống nắng SPF50", "SUN-50", ProductKind.RETAIL, "tuýp", ["fragrance"], 420_000),
+            ("Serum phục hồi B5", "SER-B5", ProductKind.RETAIL, "chai", [], 350_000),
+        ]  # fmt: skip
         product = {}
-        for name, sku, kind, unit, tags in products:
-            item = Product.objects.create(name=name, sku=sku, kind=kind, unit=unit, retail_price=0)
+        for name, sku, kind, unit, tags, price in products:
+            item = Product.objects.create(
+                name=name, sku=sku, kind=kind, unit=unit, retail_price=price
+            )
             item.allergens.add(*[allergen[t] for t in tags])
             product[sku] = item
             for branch in branches.values():
@@ -382,7 +389,6 @@ class Command(BaseCommand):
                     actor=staff[f"letan.{code}"], client=client, branch=client.branch,
                     name=f"{name} 10 buổi", services=[service], total_sessions=10,
                     price=int(ServicePrice.objects.get(service=service, branch=client.branch).price * 8),
-                    amount_paid=rng.choice([0, 50, 100]) * int(ServicePrice.objects.get(service=service, branch=client.branch).price * 8) // 100,
                     expires_on=(now + timedelta(days=365)).date(),
                 )  # fmt: skip
             if service == laser:
