@@ -200,6 +200,10 @@ HUEY.update(
 
 # Seconds before a failed reminder is tried again (up to 4 attempts in all).
 REMINDER_RETRY_SECONDS = env.int("REMINDER_RETRY_SECONDS", default=60)
+# A worker's claim on a reminder it is sending lasts this long; a worker that died
+# mid-send is given up on after it, and the reminder is tried again. Longer than any
+# one send can take (the gateway and SMTP time out after 10 and 15 s).
+REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=120)
 
 # --- Email and caches --------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

@@ -4,6 +4,7 @@ production), SMS and Zalo through an HTTP gateway configured per spa."""
 import requests
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.core.mail.utils import DNS_NAME
 from django.template import Context, Template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -17,7 +18,12 @@ class DeliveryFailed(Exception):
 
 
 class NotConfigured(Exception):
-    """The channel cannot be used (no gateway, no address); retrying will not help."""
+    """The channel cannot be used (no gateway, no address); retrying will not help.
+    `reason` is a ReminderReason code, shown to staff in their language."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(detail or reason)
+        self.reason = reason
 
 
 def reminder_text(appointment, spa: SpaSettings) -> tuple[str, str]:
@@ -46,26 +52,38 @@ def reminder_text(appointment, spa: SpaSettings) -> tuple[str, str]:
     return subject, text
 
 
-def send_email(to: str, subject: str, text: str) -> str:
+def send_email(to: str, subject: str, text: str, *, message_id: str = "") -> str:
+    """Send through Django's mail backend. A stable Message-ID lets the receiving side
+    recognise a repeat of the same reminder."""
+    headers = {"Message-ID": f"<{message_id}@{DNS_NAME.get_fqdn()}>"} if message_id else {}
     try:
-        EmailMessage(subject=subject, body=text, to=[to]).send(fail_silently=False)
+        EmailMessage(subject=subject, body=text, to=[to], headers=headers).send(fail_silently=False)
     except Exception as exc:  # SMTP errors, refused connections, timeouts
         raise DeliveryFailed(f"email: {exc}") from exc
     return f"email to {to}"
 
 
-def send_gateway(channel: str, to: str, text: str, spa: SpaSettings) -> str:
+def send_gateway(
+    channel: str, to: str, text: str, spa: SpaSettings, *, key: str = "", attempt: int = 1
+) -> str:
+    """POST the message to the spa's SMS/Zalo gateway. `key` is the same for every
+    attempt of one message (header Idempotency-Key and field idempotency_key), so the
+    gateway can drop a repeat sent after a crash; `attempt` counts the tries."""
     url = spa.sms_gateway_url if channel == Channel.SMS else spa.zalo_gateway_url
     token = spa.sms_gateway_token if channel == Channel.SMS else spa.zalo_gateway_token
     if not url:
-        raise NotConfigured(f"no {channel} gateway configured")
+        raise NotConfigured("no_gateway", f"no {channel} gateway configured")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if key:
+        headers["Idempotency-Key"] = key
     try:
         response = requests.post(
             url,
-            json={"channel": channel, "to": to, "message": text},
-            headers={"Authorization": f"Bearer {token}"} if token else {},
+            json={"channel": channel, "to": to, "message": text, "idempotency_key": key,
+                  "attempt": attempt},
+            headers=headers,
             timeout=10,
-        )
+        )  # fmt: skip
     except requests.RequestException as exc:
         raise DeliveryFailed(f"{channel}: {exc}") from exc
     if response.status_code >= 300:

@@ -3,6 +3,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from spa.accounts.models import Branch
@@ -211,20 +212,58 @@ class ReminderStatus(models.TextChoices):
     SKIPPED = "skipped", _("Not sent")
 
 
+class ReminderReason(models.TextChoices):
+    """Why a reminder was not (or not yet) sent; shown on the appointment in the
+    reader's language."""
+
+    NO_CHANNEL = "no_channel", _("the client has no preferred channel")
+    NO_CONSENT = "no_consent", _("no consent for this channel")
+    NO_EMAIL = "no_email", _("no email address")
+    NO_PHONE = "no_phone", _("no phone number")
+    NOT_AUTOMATED = "not_automated", _("this channel is not sent automatically")
+    NO_GATEWAY = "no_gateway", _("no gateway is set up for this channel")
+    TOO_LATE = "too_late", _("booked after the reminder time")
+    STARTED = "started", _("the appointment had started")
+    CANCELLED = "cancelled", _("the appointment was cancelled")
+    NO_SHOW = "no_show", _("the client did not come")
+    CLOSED = "closed", _("the appointment is no longer booked")
+    INTERRUPTED = "interrupted", _("the worker stopped while sending; tried again")
+
+
+def duration_label(minutes: int) -> str:
+    """'30 min', '2 h', '1 h 30 min', '3 days' in the active language."""
+    from django.utils.translation import gettext, ngettext
+
+    if minutes >= 2 * 1440 and minutes % 1440 == 0:
+        days = minutes // 1440
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return gettext("%(n)d min") % {"n": rest}
+    label = gettext("%(n)d h") % {"n": hours}
+    return f"{label} {gettext('%(n)d min') % {'n': rest}}" if rest else label
+
+
 class Reminder(models.Model):
     """One reminder of one appointment on one channel; the unique key and the status
-    change from pending to sending (a conditional UPDATE) make it go out at most once."""
+    change from pending to sending (a conditional UPDATE) make it go out at most once.
+
+    A claim is a lease: `claimed_until` is when a worker that died mid-send is given up
+    on, and the reminder is taken back and tried again (see spa.booking.reminders)."""
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
     offset_minutes = models.PositiveIntegerField()
     channel = models.CharField(max_length=10, choices=Channel.choices)
     due_at = models.DateTimeField(db_index=True)
+    planned_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(
         max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
     )
+    reason = models.CharField(max_length=16, choices=ReminderReason.choices, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    note = models.CharField(max_length=255, blank=True)
+    note = models.CharField(max_length=255, blank=True)  # technical detail of the last try
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -233,19 +272,45 @@ class Reminder(models.Model):
                 fields=["appointment", "offset_minutes", "channel"], name="reminder_once"
             )
         ]
+        indexes = [models.Index(fields=["status", "due_at"], name="reminder_status_due")]
 
     def __str__(self) -> str:
         return f"{self.channel} -{self.offset_minutes}m #{self.appointment_id}"
 
+    @property
+    def idempotency_key(self) -> str:
+        """The same for every attempt of this reminder, so a provider can drop a repeat
+        sent after a crash between its send and our record of it."""
+        return f"spa-reminder-{self.pk}"
+
+    def explanation(self) -> str:
+        """Why it was not sent, for people: 'booked 1 h before: 24 h reminder skipped'."""
+        from django.utils.translation import gettext
+
+        if self.reason == ReminderReason.TOO_LATE:
+            lead = max(0, int((self.appointment.start - self.planned_at).total_seconds() // 60))
+            return gettext("booked %(lead)s before: %(offset)s reminder skipped") % {
+                "lead": duration_label(lead),
+                "offset": duration_label(self.offset_minutes),
+            }
+        return self.get_reason_display() if self.reason else ""
+
 
 class DeliveryAttempt(models.Model):
+    """One try at sending a reminder. Written in the same transaction as the claim
+    (ok is None while it is under way), finished with the outcome."""
+
     reminder = models.ForeignKey(Reminder, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveSmallIntegerField(default=1)
     at = models.DateTimeField(auto_now_add=True)
-    ok = models.BooleanField()
+    ok = models.BooleanField(null=True)
     detail = models.CharField(max_length=500)
 
     class Meta:
         ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reminder", "number"], name="attempt_number_once")
+        ]
 
     def __str__(self) -> str:
         return f"{'ok' if self.ok else 'failed'} {self.at:%Y-%m-%d %H:%M}"

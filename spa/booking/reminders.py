@@ -1,10 +1,21 @@
-"""Delivering reminders and agendas. Called by the worker's tasks (spa/booking/tasks.py)."""
+"""Delivering reminders and agendas. Called by the worker's tasks (spa/booking/tasks.py).
+
+A reminder goes out at most once per claim, and a claim is a lease:
+- claiming moves it pending → sending with `claimed_until = now + lease` and writes the
+  attempt row in the same transaction, so no send happens without a record of it;
+- a worker killed mid-send leaves it `sending`; once the lease has run out the minute
+  sweep takes it back (the unfinished attempt is marked interrupted) and sends again;
+- the one window left is a crash after the provider accepted the message and before
+  the outcome was written: the retry then sends again, with the same idempotency key
+  (HTTP gateway) or Message-ID (email), so a provider that honours them drops it.
+Nothing is sent once the appointment has started or is no longer booked."""
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -22,6 +33,7 @@ from spa.booking.models import (
     Appointment,
     DeliveryAttempt,
     Reminder,
+    ReminderReason,
     ReminderStatus,
     Status,
 )
@@ -34,15 +46,45 @@ class RetryLater(Exception):
     """Raised so the worker retries the task after its delay."""
 
 
-def reminder_deliver(reminder_id: int) -> str:
-    """Send one reminder if it is due and not yet sent. Safe to call any number of times:
-    only the call that moves it from pending to sending sends it."""
+def _claimable(now):
+    """Reminders a worker may take now: waiting and due, or held by a claim whose lease
+    has run out (its worker died); never for an appointment that has started."""
+    return Reminder.objects.filter(
+        Q(status=ReminderStatus.PENDING) | Q(status=ReminderStatus.SENDING, claimed_until__lt=now),
+        due_at__lte=now, appointment__status=Status.BOOKED, appointment__start__gt=now,
+    )  # fmt: skip
+
+
+def reminder_claim(reminder_id: int) -> DeliveryAttempt | None:
+    """Take the reminder for one attempt, or None if it is not ours to send. The claim
+    and its attempt row are one transaction."""
     now = timezone.now()
-    claimed = Reminder.objects.filter(
-        pk=reminder_id, status=ReminderStatus.PENDING, due_at__lte=now,
-        appointment__status=Status.BOOKED, appointment__start__gt=now,
-    ).update(status=ReminderStatus.SENDING, attempts=F("attempts") + 1)  # fmt: skip
-    if not claimed:
+    lease = timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
+    with transaction.atomic():
+        claimed = (
+            _claimable(now)
+            .filter(pk=reminder_id)
+            .update(
+                status=ReminderStatus.SENDING, attempts=F("attempts") + 1, claimed_until=now + lease
+            )
+        )
+        if not claimed:
+            return None
+        number = Reminder.objects.filter(pk=reminder_id).values_list("attempts", flat=True).get()
+        # An earlier attempt still open was cut short by a dead worker.
+        DeliveryAttempt.objects.filter(reminder_id=reminder_id, ok__isnull=True).update(
+            ok=False, detail=ReminderReason.INTERRUPTED
+        )
+        return DeliveryAttempt.objects.create(
+            reminder_id=reminder_id, number=number, ok=None, detail="sending"
+        )
+
+
+def reminder_deliver(reminder_id: int) -> str:
+    """Send one reminder if it is due and not yet sent. Safe to call any number of times
+    and from any number of workers: only the call holding the claim sends."""
+    attempt = reminder_claim(reminder_id)
+    if attempt is None:
         return "not due, already sent, or no longer needed"
     reminder = Reminder.objects.select_related("appointment__client", "appointment__branch").get(
         pk=reminder_id
@@ -52,19 +94,22 @@ def reminder_deliver(reminder_id: int) -> str:
     subject, text = reminder_text(appointment, spa)
     try:
         if reminder.channel == Channel.EMAIL:
-            detail = send_email(client.email, subject, text)
+            detail = send_email(client.email, subject, text, message_id=reminder.idempotency_key)
         else:
             phone = client.phones.order_by("-is_primary", "id").first()
             if phone is None:
-                raise NotConfigured("no phone")
-            detail = send_gateway(reminder.channel, phone.e164, text, spa)
+                raise NotConfigured(ReminderReason.NO_PHONE)
+            detail = send_gateway(
+                reminder.channel, phone.e164, text, spa,
+                key=reminder.idempotency_key, attempt=attempt.number,
+            )  # fmt: skip
     except NotConfigured as exc:
-        _finish(reminder, ReminderStatus.SKIPPED, ok=False, detail=str(exc))
+        _finish(attempt, ReminderStatus.SKIPPED, ok=False, detail=str(exc), reason=exc.reason)
         return str(exc)
     except DeliveryFailed as exc:
-        again = reminder.attempts < MAX_ATTEMPTS
+        again = attempt.number < MAX_ATTEMPTS
         _finish(
-            reminder,
+            attempt,
             ReminderStatus.PENDING if again else ReminderStatus.FAILED,
             ok=False,
             detail=str(exc),
@@ -72,25 +117,36 @@ def reminder_deliver(reminder_id: int) -> str:
         if again:
             raise RetryLater(str(exc)) from exc
         return str(exc)
-    _finish(reminder, ReminderStatus.SENT, ok=True, detail=detail)
+    _finish(attempt, ReminderStatus.SENT, ok=True, detail=detail)
     return detail
 
 
-def _finish(reminder: Reminder, status: str, *, ok: bool, detail: str) -> None:
+def _finish(attempt: DeliveryAttempt, status: str, *, ok: bool, detail: str, reason="") -> None:
+    """Record the outcome of our attempt, unless another worker has taken the reminder
+    back since (our lease ran out): then its own attempt decides."""
     with transaction.atomic():
-        Reminder.objects.filter(pk=reminder.pk).update(
-            status=status, sent_at=timezone.now() if ok else None, note=detail[:255]
+        ours = Reminder.objects.filter(
+            pk=attempt.reminder_id, status=ReminderStatus.SENDING, attempts=attempt.number
+        ).update(
+            status=status, sent_at=timezone.now() if ok else None, note=detail[:255],
+            reason=reason, claimed_until=None,
+        )  # fmt: skip
+        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
+            ok=ok, detail=(detail if ours else f"{detail} (after the lease ran out)")[:500]
         )
-        DeliveryAttempt.objects.create(reminder=reminder, ok=ok, detail=detail[:500])
 
 
 def reminders_due() -> list[int]:
-    """Pending reminders whose time has come (the sweep's catch-up list)."""
-    return list(
-        Reminder.objects.filter(
-            status=ReminderStatus.PENDING, due_at__lte=timezone.now()
-        ).values_list("pk", flat=True)[:500]
+    """The sweep's catch-up list: due reminders waiting, or held by a dead worker past
+    its lease. Reminders of appointments that have started are closed as not sent."""
+    now = timezone.now()
+    Reminder.objects.filter(
+        status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING],
+        appointment__start__lte=now,
+    ).exclude(status=ReminderStatus.SENDING, claimed_until__gte=now).update(
+        status=ReminderStatus.SKIPPED, reason=ReminderReason.STARTED, claimed_until=None
     )
+    return list(_claimable(now).order_by("due_at").values_list("pk", flat=True)[:500])
 
 
 def agendas_send(*, day=None) -> int:

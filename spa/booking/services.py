@@ -14,6 +14,7 @@ from spa.audit.services import audit_record
 from spa.booking.models import (
     Appointment,
     Reminder,
+    ReminderReason,
     ReminderStatus,
     Series,
     SlotHold,
@@ -198,7 +199,10 @@ def _set_status(
         if status in (Status.CANCELLED, Status.NO_SHOW):
             SlotHold.objects.filter(appointment=locked).update(active=False)
             locked.reminders.filter(status=ReminderStatus.PENDING).update(
-                status=ReminderStatus.SKIPPED, note=status
+                status=ReminderStatus.SKIPPED,
+                reason=ReminderReason.CANCELLED
+                if status == Status.CANCELLED
+                else ReminderReason.NO_SHOW,
             )
         audit_record(
             actor=actor, action=Action.APPOINTMENT, client_id=locked.client_id,
@@ -286,20 +290,21 @@ def series_book(
 def _consented_channel(client: Client) -> tuple[str | None, str]:
     """The client's preferred channel if they consented to it, else (None, why not)."""
     if not client.preferred_channel:
-        return None, "no preferred channel"
+        return None, ReminderReason.NO_CHANNEL
     consent = client_current_consents(client).get(client.preferred_channel)
     if consent is None or not consent.granted:
-        return None, f"no consent for {client.preferred_channel}"
+        return None, ReminderReason.NO_CONSENT
     if client.preferred_channel == Channel.EMAIL and not client.email:
-        return None, "no email address"
+        return None, ReminderReason.NO_EMAIL
     if client.preferred_channel in (Channel.PHONE, Channel.WECHAT):
-        return None, f"{client.preferred_channel} reminders are not automated"
+        return None, ReminderReason.NOT_AUTOMATED
     return client.preferred_channel, ""
 
 
 def _plan_reminders(appointment: Appointment) -> list[Reminder]:
     """Create the appointment's reminders; the ones that cannot go out are recorded
-    as 'not sent' with the reason, so staff see why on the appointment."""
+    as 'not sent' with the reason, so staff see why on the appointment. A reminder
+    whose time has already passed when the booking is made is never sent late."""
     channel, why_not = _consented_channel(appointment.client)
     now = timezone.now()
     pending = []
@@ -308,16 +313,14 @@ def _plan_reminders(appointment: Appointment) -> list[Reminder]:
         reminder = Reminder(
             appointment=appointment,
             offset_minutes=int(offset),
-            channel=channel or Channel.SMS,
+            channel=channel or appointment.client.preferred_channel or Channel.SMS,
             due_at=due,
+            planned_at=now,
         )
         if channel is None:
-            reminder.status, reminder.note = ReminderStatus.SKIPPED, why_not
+            reminder.status, reminder.reason = ReminderStatus.SKIPPED, why_not
         elif due <= now:
-            reminder.status, reminder.note = (
-                ReminderStatus.SKIPPED,
-                "booked after the reminder time",
-            )
+            reminder.status, reminder.reason = ReminderStatus.SKIPPED, ReminderReason.TOO_LATE
         reminder.save()
         if reminder.status == ReminderStatus.PENDING:
             pending.append(reminder)

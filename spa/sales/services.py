@@ -266,12 +266,21 @@ def _apply_deposits(client, data: Checkout, invoice, actor) -> None:
                     invoice=invoice, payment=payment)  # fmt: skip
 
 
+def _described(line: Line) -> str:
+    """The line as printed; a product given free says why."""
+    if line.unit_price == 0 and line.free_reason.strip():
+        return _("%(item)s (free: %(reason)s)") % {
+            "item": line.description,
+            "reason": line.free_reason.strip(),
+        }
+    return line.description
+
+
 def _write_lines(invoice, data: Checkout, actor) -> None:
     InvoiceLine.objects.bulk_create([
         InvoiceLine(
             invoice=invoice, kind=line.kind, service=line.service,
-            description=(f"{line.description} ({_('free')}: {line.free_reason.strip()})"
-                         if line.free_reason.strip() and line.unit_price == 0 else line.description)[:200],
+            description=_described(line)[:200],
             product=line.product, package=line.package, session=line.session, quantity=line.quantity,
             unit_price=line.unit_price, discount=line.discount, amount=line.amount,
         )

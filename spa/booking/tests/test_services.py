@@ -5,7 +5,15 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from conftest import tomorrow_at
-from spa.booking.models import Appointment, Reminder, ReminderStatus, SlotHold, Status, TimeOff
+from spa.booking.models import (
+    Appointment,
+    Reminder,
+    ReminderReason,
+    ReminderStatus,
+    SlotHold,
+    Status,
+    TimeOff,
+)
 from spa.booking.selectors import branch_day, client_appointment_counts, free_slots
 from spa.booking.services import (
     Booking,
@@ -158,8 +166,8 @@ def test_reminders_only_with_consent_and_the_reason_is_recorded(
         actor=receptionist_a, data=booking(hoa, catalogue, tomorrow_at(15), technician_a)
     )
     assert (
-        list(appointment.reminders.values_list("status", "note"))
-        == [(ReminderStatus.SKIPPED, "no consent for email")] * 2
+        list(appointment.reminders.values_list("status", "reason"))
+        == [(ReminderStatus.SKIPPED, ReminderReason.NO_CONSENT)] * 2
     )
     client_consent_record(
         actor=receptionist_a, client=hoa, channel="email", granted=True, method="paper"

@@ -28,7 +28,9 @@ def test_demo_bills_what_was_done_and_every_amount_received_is_a_payment(demo):
         assert not unbilled_sessions(client).exists(), client
         assert not unbilled_packages(client).exists(), client
     paid = Invoice.objects.aggregate(s=Sum("paid_at_issue"))["s"]
-    received = Payment.objects.filter(purpose=PaymentPurpose.INVOICE).aggregate(s=Sum("amount"))["s"]
+    received = Payment.objects.filter(purpose=PaymentPurpose.INVOICE).aggregate(s=Sum("amount"))[
+        "s"
+    ]
     assert paid == received > 0
 
 
