@@ -4,21 +4,14 @@ nothing for the one who did not, and an SMS through an HTTP gateway stub that fa
 once and is retried."""
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from datetime import time as clock
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from conftest import _staff
@@ -27,24 +20,9 @@ from spa.booking.models import DeliveryAttempt, Reminder, ReminderStatus, Shift
 from spa.booking.services import Booking, appointment_book
 from spa.catalog.models import Service, ServiceCategory, ServicePrice
 from spa.clients.services import client_consent_record
+from tests.worker.helpers import Inbox, free_port, start_worker, wait_for, worker_env
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
-        return "250 OK"
 
 
 class Gateway(BaseHTTPRequestHandler):
@@ -61,23 +39,6 @@ class Gateway(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-def wait_for(predicate, seconds: float):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return predicate()
-
-
-def worker_database_url() -> str:
-    name = connection.settings_dict["NAME"]
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{name}"
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name}"
 
 
 def test_worker_sends_one_reminder_at_its_time_and_only_with_consent(
@@ -125,17 +86,7 @@ def test_worker_sends_one_reminder_at_its_time_and_only_with_consent(
     )
 
     HUEY.immediate = False  # this test uses the real queue and the real worker
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings_test",
-        "DATABASE_URL": worker_database_url(),
-        "HUEY_IMMEDIATE": "false",
-        "HUEY_SQLITE_PATH": HUEY.storage.filename,
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp_port),
-        "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
-    }
+    env = worker_env(smtp_port, HUEY.storage.filename)
     worker = None
     try:
         for client, technician in zip((consenting, silent, by_sms), technicians, strict=True):
@@ -148,11 +99,7 @@ def test_worker_sends_one_reminder_at_its_time_and_only_with_consent(
             )
             appointment_book(actor=receptionist_a, data=booking)
         due = Reminder.objects.filter(appointment__client=consenting).get().due_at
-        worker = subprocess.Popen(
-            [sys.executable, "manage.py", "run_huey", "--workers", "2", "--worker-type", "thread",
-             "--max-delay", "0.5"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        worker = start_worker(env)
         # Not before its time.
         seconds_to_due = (due - timezone.now()).total_seconds()
         time.sleep(max(0.0, seconds_to_due - 2))
