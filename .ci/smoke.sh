@@ -34,6 +34,7 @@ for _ in $(seq 1 600); do
 done
 [ "$up" = 1 ] || { echo "login page never answered 200" >&2; tail -50 "$log" >&2; exit 1; }
 grep -q "demo1234" "$log" || { echo "start.sh printed no demo logins" >&2; exit 1; }
+grep -q "Stop: Ctrl+C" "$log" || { echo "start.sh did not say how to stop it" >&2; exit 1; }
 
 python3 .ci/smoke_login.py "http://127.0.0.1:$port" letan.q1 demo1234
 python3 .ci/smoke_login.py "http://127.0.0.1:$port" chu demo1234
