@@ -199,6 +199,9 @@ HUEY.update(
 )
 
 # Seconds before a failed reminder is tried again (up to 4 attempts in all).
+# Client searches a minute per user (the search box searches as you type).
+SEARCH_RATE = env.str("SEARCH_RATE", default="300/m")
+SEARCH_RATE_MASKED = env.str("SEARCH_RATE_MASKED", default="30/m")  # roles that see phones masked
 REMINDER_RETRY_SECONDS = env.int("REMINDER_RETRY_SECONDS", default=60)
 # A worker's claim on a reminder it is sending lasts this long; a worker that died
 # mid-send is given up on after it, and the reminder is tried again. Longer than any

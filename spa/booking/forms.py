@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from spa.accounts.models import Role, User
 from spa.catalog.models import Service
 from spa.clients.forms import DATE_WIDGET, validate_phone
+from spa.core.forms import IdChoiceField, IdMultipleChoiceField
 from spa.core.text import name_problems, normalise_name
 from spa.treatments.models import PackageStatus, TreatmentPackage
 
@@ -12,12 +13,12 @@ TIME_WIDGET = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M
 
 
 class BookingForm(forms.Form):
-    services = forms.ModelMultipleChoiceField(
+    services = IdMultipleChoiceField(
         label=_("Services"),
         queryset=Service.objects.filter(is_active=True),
         widget=forms.CheckboxSelectMultiple,
     )
-    technician = forms.ModelChoiceField(
+    technician = IdChoiceField(
         label=_("Technician"),
         queryset=User.objects.none(),
         required=False,
@@ -36,7 +37,7 @@ class BookingForm(forms.Form):
         label=_("times in all"), required=False, min_value=2, max_value=52
     )
     repeat_until = forms.DateField(label=_("or until"), required=False, widget=DATE_WIDGET)
-    package = forms.ModelChoiceField(
+    package = IdChoiceField(
         label=_("Schedule the package's remaining sessions"), queryset=TreatmentPackage.objects.none(),
         required=False, empty_label="—",
     )  # fmt: skip
@@ -76,7 +77,7 @@ class BookingForm(forms.Form):
 class RescheduleForm(forms.Form):
     day = forms.DateField(label=_("Day"), widget=DATE_WIDGET)
     time = forms.TimeField(label=_("Time"), widget=TIME_WIDGET)
-    technician = forms.ModelChoiceField(
+    technician = IdChoiceField(
         label=_("Technician"),
         queryset=User.objects.none(),
         required=False,
@@ -105,13 +106,8 @@ class CancelForm(forms.Form):
 class PublicBookingForm(forms.Form):
     """What a member of the public gives: no more than needed to book."""
 
-    service = forms.ModelChoiceField(
-        label=_("Service"), queryset=Service.objects.filter(is_active=True)
-    )
+    service = IdChoiceField(label=_("Service"), queryset=Service.objects.filter(is_active=True))
     start = forms.DateTimeField(widget=forms.HiddenInput, input_formats=["%Y-%m-%dT%H:%M"])
-    technician = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, widget=forms.HiddenInput
-    )
     full_name = forms.CharField(label=_("Your name"), max_length=120)
     phone = forms.CharField(
         label=_("Your phone"), max_length=40, widget=forms.TextInput(attrs={"inputmode": "tel"})
@@ -124,12 +120,6 @@ class PublicBookingForm(forms.Form):
     website = forms.CharField(
         required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"})
     )
-
-    def __init__(self, *args, branch, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["technician"].queryset = User.objects.filter(
-            branch=branch, role=Role.TECHNICIAN, is_active=True
-        )
 
     def clean_full_name(self):
         name = normalise_name(self.cleaned_data["full_name"])

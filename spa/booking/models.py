@@ -138,6 +138,10 @@ class Appointment(models.Model):
     )
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=255, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.DESK)
+    # An online booking is anonymous: until staff confirm it (or check the client in) it
+    # shows the name typed on the booking page, and gives nobody access to the profile.
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    online_name = models.CharField(_("name given online"), max_length=120, blank=True)
     series = models.ForeignKey(
         Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
     )
@@ -181,6 +185,10 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        return self.confirmed_at is None and self.status in ACTIVE_STATUSES
 
 
 class SlotHold(models.Model):

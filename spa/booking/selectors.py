@@ -169,7 +169,7 @@ def branch_day(*, branch, day: date, only: User | None = None) -> list[DayColumn
         Appointment.objects.filter(branch=branch, start__gte=start, start__lt=start + timedelta(days=1))
         .select_related("client", "room")
         .only(
-            "id", "start", "end", "status", "technician_id", "client_id", "room_id",
+            "id", "start", "end", "status", "technician_id", "client_id", "room_id", "confirmed_at", "online_name",
             "client__full_name", "client__given_name", "room__name",
         )
         .order_by("start")

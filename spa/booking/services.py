@@ -12,6 +12,7 @@ from spa.accounts.models import Role, SpaSettings, User
 from spa.audit.models import Action
 from spa.audit.services import audit_record
 from spa.booking.models import (
+    ACTIVE_STATUSES,
     Appointment,
     Reminder,
     ReminderReason,
@@ -46,6 +47,7 @@ class Booking:
     notes: str = ""
     source: str = Source.DESK
     package: object | None = None
+    online_name: str = ""  # the name typed on the public booking page
 
 
 def duration_of(services) -> timedelta:
@@ -142,10 +144,18 @@ def appointment_book(*, actor, data: Booking, series: Series | None = None) -> A
         appointment.notes, appointment.source, appointment.series = data.notes, data.source, series
         appointment.package = data.package
         appointment.created_by = actor if getattr(actor, "pk", None) else None
+        # Staff booking is confirmed at once; an anonymous online booking waits for the
+        # desk, and gives the technician no access to the profile until then.
+        anonymous = data.source == Source.ONLINE
+        appointment.confirmed_at = None if anonymous else timezone.now()
+        appointment.online_name = data.online_name[:120]
         appointment.save()
         appointment.services.set(data.services)
         _hold(appointment)
-        care_link_add(client=data.client, staff=appointment.technician, reason=CareReason.BOOKED)
+        if not anonymous:
+            care_link_add(
+                client=data.client, staff=appointment.technician, reason=CareReason.BOOKED
+            )
         reminders = _plan_reminders(appointment)
         audit_record(
             actor=actor, action=Action.APPOINTMENT, client_id=data.client.pk,
@@ -172,7 +182,8 @@ def appointment_reschedule(
         locked.save()
         SlotHold.objects.filter(appointment=locked).delete()
         _hold(locked)
-        care_link_add(client=locked.client, staff=locked.technician, reason=CareReason.BOOKED)
+        if locked.confirmed_at is not None:
+            care_link_add(client=locked.client, staff=locked.technician, reason=CareReason.BOOKED)
         locked.reminders.exclude(status=ReminderStatus.SENT).delete()
         reminders = _plan_reminders(locked)
         audit_record(
@@ -219,8 +230,32 @@ def appointment_cancel(*, actor, appointment, reason: str) -> Appointment:
     return _set_status(actor, appointment, Status.CANCELLED, (Status.BOOKED,), reason.strip())
 
 
+def appointment_confirm(*, actor, appointment) -> Appointment:
+    """Staff confirm an online booking with the client: from now on it is an ordinary
+    appointment, and its technician may open the client's profile."""
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.status not in ACTIVE_STATUSES:
+            raise ValueError("only an active appointment can be confirmed")
+        if locked.confirmed_at is not None:
+            return locked
+        locked.confirmed_at = timezone.now()
+        locked.save(update_fields=["confirmed_at"])
+        care_link_add(client=locked.client, staff=locked.technician, reason=CareReason.BOOKED)
+        audit_record(
+            actor=actor, action=Action.APPOINTMENT, client_id=locked.client_id,
+            summary=_("Online booking confirmed: %(summary)s")
+            % {"summary": _summary(locked, list(locked.services.all()))},
+            changes={"appointment_confirmed": [None, locked.online_name or True]},
+        )  # fmt: skip
+    return locked
+
+
 def appointment_check_in(*, actor, appointment) -> Appointment:
-    return _set_status(actor, appointment, Status.CHECKED_IN, (Status.BOOKED,))
+    """The client is here; an online booking is confirmed by it."""
+    with transaction.atomic():
+        appointment_confirm(actor=actor, appointment=appointment)
+        return _set_status(actor, appointment, Status.CHECKED_IN, (Status.BOOKED,))
 
 
 def appointment_no_show(*, actor, appointment) -> Appointment:

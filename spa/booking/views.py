@@ -21,6 +21,7 @@ from spa.booking.services import (
     appointment_book,
     appointment_cancel,
     appointment_check_in,
+    appointment_confirm,
     appointment_no_show,
     appointment_reschedule,
     series_book,
@@ -28,6 +29,7 @@ from spa.booking.services import (
 )
 from spa.clients.selectors import client_get_for_user
 from spa.core import access
+from spa.core.params import param_date, param_id
 
 DAY_START_HOUR, DAY_END_HOUR = 7, 22
 
@@ -54,11 +56,7 @@ def _branch_for(request: HttpRequest) -> Branch:
 
 
 def _day(request: HttpRequest) -> date:
-    raw = request.GET.get("date", "")
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return timezone.localdate()
+    return param_date(request.GET.get("date"), default=timezone.localdate())
 
 
 @login_required
@@ -168,7 +166,8 @@ def book(request: HttpRequest, client_id: int) -> HttpResponse:
 def _slots_for(request: HttpRequest, branch):
     from spa.catalog.models import Service
 
-    service = Service.objects.filter(pk=request.GET.get("service"), is_active=True).first()
+    service_id = param_id(request.GET.get("service"))
+    service = Service.objects.filter(pk=service_id, is_active=True).first() if service_id else None
     if service is None:
         return []
     return free_slots(branch=branch, services=[service], first_day=_day(request), days=1)
@@ -243,7 +242,11 @@ def status(request: HttpRequest, appointment_id: int, action: str) -> HttpRespon
             + f"?appointment={appointment.pk}"
         )
     _require(access.can_book(request.user))
-    change = {"check_in": appointment_check_in, "no_show": appointment_no_show}.get(action)
+    change = {
+        "check_in": appointment_check_in,
+        "no_show": appointment_no_show,
+        "confirm": appointment_confirm,
+    }.get(action)
     if change is None:
         raise Http404
     try:

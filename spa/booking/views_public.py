@@ -17,7 +17,7 @@ from spa.booking.selectors import free_slots
 from spa.booking.services import Booking, SlotTaken, appointment_book
 from spa.catalog.models import Service, ServicePrice
 from spa.clients.models import Client, ClientPhone, ClientSource
-from spa.clients.services import PhoneInput, client_consent_record, client_create, client_update
+from spa.clients.services import PhoneInput, client_create, consent_request_add
 
 DAYS_AHEAD = 14
 
@@ -67,10 +67,14 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
     """Name and phone for a chosen slot, then book."""
     branch = _branch(code)
     data = request.POST if request.method == "POST" else request.GET
-    form = PublicBookingForm(data if request.method == "POST" else None, branch=branch,
-                             initial={"service": data.get("service"), "start": data.get("start"),
-                                      "technician": data.get("technician")})  # fmt: skip
-    service = Service.objects.filter(pk=data.get("service"), is_active=True).first()
+    form = PublicBookingForm(data if request.method == "POST" else None,
+                             initial={"service": data.get("service"), "start": data.get("start")})  # fmt: skip
+    service_id = data.get("service", "")
+    service = (
+        Service.objects.filter(pk=service_id, is_active=True).first()
+        if service_id.isdigit()
+        else None
+    )
     if service is None:
         raise Http404
     if request.method == "POST" and form.is_valid():
@@ -83,10 +87,12 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
         try:
             with transaction.atomic():
                 client = _client_for(branch, cleaned)
+                # Any free technician of this branch: the page offers no choice, and a
+                # technician sent with the form is not taken.
                 appointment_book(
                     actor=None,
                     data=Booking(client=client, branch=branch, services=[cleaned["service"]], start=start,
-                                 technician=cleaned["technician"], source=Source.ONLINE,
+                                 source=Source.ONLINE, online_name=cleaned["full_name"],
                                  notes=_("Booked online as: %(name)s") % {"name": cleaned["full_name"]}),
                 )  # fmt: skip
         except SlotTaken:
@@ -103,26 +109,30 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _client_for(branch: Branch, cleaned: dict) -> Client:
-    """The existing profile with this phone, or a new minimal one; never shown back."""
+    """The profile of this branch with this phone, or a new minimal one; never shown back.
+
+    Only this branch's profiles are matched: whoever types a phone number learns
+    nothing and reaches nothing of a client of another branch. A phone known only in
+    another branch gets a new profile here, marked for the desk to check and merge."""
     phone = cleaned["phone"]
+    holders = ClientPhone.objects.filter(e164=phone.e164, client__merged_into__isnull=True)
     holder = (
-        ClientPhone.objects.filter(e164=phone.e164, client__merged_into__isnull=True)
-        .order_by("shared_confirmed", "id").select_related("client").first()
+        holders.filter(client__branch=branch).order_by("shared_confirmed", "id")
+        .select_related("client").first()
     )  # fmt: skip
     if holder is not None:
         client = holder.client
     else:
         source, _created = ClientSource.objects.get_or_create(name="Đặt lịch online")
+        elsewhere = holders.exists()
         client = client_create(
-            actor=None, fields={"full_name": cleaned["full_name"], "branch": branch, "source": source},
-            phones=[PhoneInput(phone=phone)], confirm_different=True,
+            actor=None,
+            fields={"full_name": cleaned["full_name"], "branch": branch, "source": source,
+                    "notes": _("Booked online with a phone that is also on a profile of another "
+                               "branch: check whether it is the same person and merge.") if elsewhere else ""},
+            phones=[PhoneInput(phone=phone)], confirm_different=elsewhere,
         )  # fmt: skip
     if cleaned.get("remind_by"):
-        client_consent_record(actor=None, client=client, channel=cleaned["remind_by"], granted=True,
-                              method="online", note="online booking")  # fmt: skip
-        if not client.preferred_channel:
-            # Through the service, so the change is in the client's history like any other.
-            client = client_update(
-                actor=None, client=client, fields={"preferred_channel": cleaned["remind_by"]}
-            )
+        # Anyone may type a phone: consent given here waits for the client to confirm it.
+        consent_request_add(client=client, channel=cleaned["remind_by"])
     return client

@@ -21,6 +21,7 @@ from spa.clients.models import (
 )
 from spa.clients.selectors import clients_visible_to
 from spa.clients.services import PhoneInput
+from spa.core.forms import IdMultipleChoiceField
 from spa.core.phone import InvalidPhone, parse_phone
 from spa.core.text import name_problems, normalise_name
 
@@ -59,7 +60,7 @@ class ClientForm(forms.ModelForm):
     referrer_phone = forms.CharField(
         label=_("Referred by (their phone)"), max_length=40, required=False
     )
-    tags = forms.ModelMultipleChoiceField(
+    tags = IdMultipleChoiceField(
         label=_("Tags"),
         queryset=Tag.objects.all(),
         required=False,
@@ -208,7 +209,7 @@ class ClientForm(forms.ModelForm):
 class AllergyForm(forms.Form):
     """The allergy part of the health section: every role but a restricted technician."""
 
-    allergens = forms.ModelMultipleChoiceField(
+    allergens = IdMultipleChoiceField(
         label=_("Allergies"),
         queryset=Allergen.objects.filter(is_active=True),
         required=False,
@@ -227,7 +228,7 @@ class AllergyForm(forms.Form):
 
 
 class HealthForm(AllergyForm):
-    condition_list = forms.ModelMultipleChoiceField(
+    condition_list = IdMultipleChoiceField(
         label=_("Conditions"),
         queryset=Condition.objects.filter(is_active=True),
         required=False,

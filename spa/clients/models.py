@@ -386,6 +386,32 @@ class ConsentRecord(models.Model):
         return f"{self.channel}: {self.granted}"
 
 
+class ConsentRequest(models.Model):
+    """Consent asked for where nobody could check who asked (the online booking page:
+    anyone who knows a phone number can type it). It is not in force: staff confirm it
+    with the client, which records the consent, or discard it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for the client to confirm")
+        CONFIRMED = "confirmed", _("Confirmed with the client")
+        DISCARDED = "discarded", _("Discarded")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consent_requests")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    requested_at = models.DateTimeField(_("asked"), auto_now_add=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.state}"
+
+
 class CareReason(models.TextChoices):
     IN_CHARGE = "in_charge", _("In charge")
     SERVED = "served", _("Served")

@@ -41,6 +41,7 @@ class SearchResult:
     kind: str  # "phone", "email", "name" or "empty"
     clients: list[Client] = field(default_factory=list)
     more: bool = False  # more matches than shown: refine the query
+    whole_number_needed: bool = False  # a role that sees phones masked typed part of one
 
 
 RESULT_COLUMNS = (
@@ -99,6 +100,10 @@ def _search_phone(user, q: str, limit: int) -> SearchResult:
     digits = digits_only(q)
     if phone is not None and found:
         return SearchResult(kind="phone", clients=found)  # a whole number, and it is known
+    if not access.can_see_full_phone(user):
+        # Phones are masked for this role: searching by the last digits would reveal the
+        # hidden ones a digit at a time. Only a whole number finds a client.
+        return SearchResult(kind="phone", clients=found, whole_number_needed=phone is None)
     if len(digits) <= 10:  # no whole number matched: read it as "last digits"
         rev = digits.lstrip("0")[::-1] if len(digits) >= 9 else digits[::-1]
         suffix_ids = ClientPhone.objects.filter(

@@ -21,7 +21,9 @@ from spa.clients.models import (
     ClientNameKey,
     ClientPhone,
     Condition,
+    ConsentMethod,
     ConsentRecord,
+    ConsentRequest,
     MergeRecord,
 )
 from spa.clients.photos import process_photo
@@ -320,6 +322,42 @@ def client_consent_record(
             changes={f"consent_{channel}": [None, {"granted": granted, "method": method}]},
         )
     return record
+
+
+def consent_request_add(*, client: Client, channel: str) -> ConsentRequest:
+    """Note a consent asked for anonymously (online booking); not in force until confirmed."""
+    with transaction.atomic():
+        request = ConsentRequest.objects.create(client=client, channel=channel)
+        audit_record(
+            actor=None, action=Action.CONSENT, client_id=client.pk,
+            summary=f"{channel}: requested online, waiting for confirmation",
+            changes={f"consent_request_{channel}": [None, ConsentRequest.State.PENDING]},
+        )  # fmt: skip
+    return request
+
+
+def consent_request_decide(*, actor, request: ConsentRequest, confirm: bool) -> ConsentRequest:
+    """Staff checked with the client: confirming records the consent (and the channel
+    as preferred if the client had none); discarding leaves consent as it was."""
+    with transaction.atomic():
+        state = ConsentRequest.State.CONFIRMED if confirm else ConsentRequest.State.DISCARDED
+        if not ConsentRequest.objects.filter(
+            pk=request.pk, state=ConsentRequest.State.PENDING
+        ).update(state=state, decided_at=timezone.now(), decided_by=actor):
+            return request  # already decided
+        client = Client.objects.get(pk=request.client_id)
+        if confirm:
+            client_consent_record(actor=actor, client=client, channel=request.channel, granted=True,
+                                  method=ConsentMethod.ONLINE, note="online booking, confirmed with the client")  # fmt: skip
+            if not client.preferred_channel:
+                client_update(
+                    actor=actor, client=client, fields={"preferred_channel": request.channel}
+                )
+        else:
+            audit_record(actor=actor, action=Action.CONSENT, client_id=client.pk,
+                         summary=f"{request.channel}: online request discarded")  # fmt: skip
+    request.refresh_from_db()
+    return request
 
 
 def client_photo_set(*, actor, client: Client, data: bytes) -> Client:

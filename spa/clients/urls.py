@@ -12,6 +12,11 @@ urlpatterns = [
     path("<int:client_id>/edit/", views.client_edit, name="edit"),
     path("<int:client_id>/health/", views.client_health, name="health"),
     path("<int:client_id>/consent/", views.client_consent, name="consent"),
+    path(
+        "<int:client_id>/consent-requests/<int:request_id>/",
+        views.client_consent_request,
+        name="consent_request",
+    ),
     path("<int:client_id>/photo/", views.client_photo_upload, name="photo_upload"),
     path("<int:client_id>/photo/<str:size>.jpg", views.client_photo, name="photo"),
     path("<int:client_id>/history/", views.client_history, name="history"),

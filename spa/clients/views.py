@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -5,7 +6,8 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from spa.accounts.models import SpaSettings
 from spa.audit.models import AuditEntry
@@ -21,7 +23,7 @@ from spa.clients.forms import (
     PhotoForm,
     health_initial,
 )
-from spa.clients.models import Allergen, Channel, Client, ClientHealth, Condition
+from spa.clients.models import Allergen, Channel, Client, ClientHealth, Condition, ConsentRequest
 from spa.clients.photos import BadPhoto
 from spa.clients.selectors import (
     client_allergy_labels,
@@ -39,8 +41,10 @@ from spa.clients.services import (
     client_merge,
     client_photo_set,
     client_update,
+    consent_request_decide,
 )
 from spa.core import access
+from spa.core.params import param_id
 from spa.sales.selectors import client_money
 from spa.treatments.selectors import client_packages, client_session_count, client_visit_count
 
@@ -59,9 +63,23 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied
 
 
+def _search_rate(group, request) -> str:
+    """Searches a minute per user: a receptionist types fast (one search a keystroke);
+    a role that sees phones masked has no reason to search hundreds of numbers."""
+    if access.can_see_full_phone(request.user):
+        return settings.SEARCH_RATE
+    return settings.SEARCH_RATE_MASKED
+
+
 @login_required
+@ratelimit(key="user", rate=_search_rate, block=False)
 def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")
+    if getattr(request, "limited", False):
+        # htmx swaps only successful answers into the page, so the partial says it in a 200.
+        if request.htmx:
+            return render(request, "clients/partials/results.html", {"q": q, "limited": True})
+        return render(request, "clients/search.html", {"q": q, "limited": True}, status=429)
     result = client_search(user=request.user, q=q)
     context = {"q": q, "result": result}
     if request.htmx:
@@ -118,6 +136,9 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         "phones": list(client.phones.all()) if access.can_see_contact(user) else [],
         "tags": list(client.tags.all()),
         "consents": client_current_consents(client) if access.can_see_contact(user) else {},
+        "consent_requests": list(client.consent_requests.filter(state=ConsentRequest.State.PENDING))
+        if access.can_see_contact(user)
+        else [],
         "channels": Channel.choices,
     }
     if not access.technician_minimal(user):
@@ -224,6 +245,23 @@ def client_consent(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def client_consent_request(request: HttpRequest, client_id: int, request_id: int) -> HttpResponse:
+    """Confirm (with the client) or discard a consent asked for on the online page."""
+    client = _get_client_for_user(request, client_id)
+    _require(access.can_manage_consent(request.user) and not client.merged_into_id)
+    pending = ConsentRequest.objects.filter(
+        pk=request_id, client=client, state=ConsentRequest.State.PENDING
+    ).first()
+    if pending is None:
+        raise Http404
+    confirm = request.POST.get("decision") == "confirm"
+    consent_request_decide(actor=request.user, request=pending, confirm=confirm)
+    messages.success(request, _("Consent recorded.") if confirm else _("Request discarded."))
+    return redirect("clients:detail", client.pk)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def client_photo_upload(request: HttpRequest, client_id: int) -> HttpResponse:
     client = _get_client_for_user(request, client_id)
@@ -289,10 +327,10 @@ def client_merge_view(request: HttpRequest, client_id: int) -> HttpResponse:
     """Merge another profile into this one: pick it, compare, confirm."""
     survivor = _get_client_for_user(request, client_id)
     _require(access.can_merge(request.user) and not survivor.merged_into_id)
-    other_id = request.POST.get("other") or request.GET.get("other")
+    other_id = param_id(request.POST.get("other") or request.GET.get("other"))
     other = None
-    if other_id and str(other_id).isdigit():
-        other = client_get_for_user(request.user, int(other_id))
+    if other_id:
+        other = client_get_for_user(request.user, other_id)
         if other is None or other.pk == survivor.pk or other.merged_into_id:
             raise Http404
     if request.method == "POST" and other is not None and request.POST.get("confirm") == "yes":
@@ -345,6 +383,7 @@ def client_delete_view(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def client_export(request: HttpRequest) -> HttpResponse:
     _require(access.can_export(request.user))
     with transaction.atomic():

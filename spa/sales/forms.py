@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from spa.catalog.models import Product, ProductKind, Service
 from spa.clients.forms import DATE_WIDGET
+from spa.core.forms import IdChoiceField, IdMultipleChoiceField
 from spa.sales.models import MONEY_IN, Method
 
 MONEY_METHODS = [(m, label) for m, label in Method.choices if m in MONEY_IN]
@@ -32,7 +33,7 @@ class CheckoutForm(forms.Form):
 
 
 class ProductSaleForm(forms.Form):
-    product = forms.ModelChoiceField(
+    product = IdChoiceField(
         label=_("Product"),
         queryset=Product.objects.filter(is_active=True, kind=ProductKind.RETAIL),
         required=False,
@@ -72,7 +73,7 @@ class PackageSaleForm(forms.Form):
     """Sell a course card; what is paid now goes on its invoice with its method."""
 
     name = forms.CharField(label=_("Name"), max_length=120)
-    services = forms.ModelMultipleChoiceField(
+    services = IdMultipleChoiceField(
         label=_("Services"), queryset=Service.objects.filter(is_active=True),
         widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip

@@ -1,5 +1,3 @@
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from spa.accounts.models import Branch, Role
 from spa.clients.selectors import client_get_for_user, clients_visible_to
 from spa.core import access
+from spa.core.params import param_date, param_id
 from spa.sales.forms import (
     CheckoutForm,
     CreditNoteForm,
@@ -77,7 +76,10 @@ def money_action(request: HttpRequest, client_id: int, action: str) -> HttpRespo
              "deposit": (MoneyForm, "deposit")}  # fmt: skip
     try:
         if action == "forfeit":
-            deposit = Deposit.objects.filter(pk=request.POST.get("deposit"), client=client).first()
+            deposit_id = param_id(request.POST.get("deposit"))
+            deposit = (
+                Deposit.objects.filter(pk=deposit_id, client=client).first() if deposit_id else None
+            )
             if deposit is None:
                 raise Http404
             deposit_forfeit(
@@ -157,7 +159,7 @@ def checkout(request: HttpRequest, client_id: int) -> HttpResponse:
                 discount_percent=data["discount_percent"] or 0, voucher_code=data["voucher_code"],
                 points=data["points"] or 0, prepaid=data["prepaid"] or 0,
                 payments={m: data[m] or 0 for m in ("cash", "card", "transfer", "ewallet")},
-                deposit_ids=[int(d) for d in request.POST.getlist("deposits") if d.isdigit()], note=data["note"],
+                deposit_ids=[d for d in map(param_id, request.POST.getlist("deposits")) if d], note=data["note"],
             ))  # fmt: skip
         except CheckoutError as refused:
             form.add_error(None, refused.message)
@@ -252,10 +254,7 @@ def report(request: HttpRequest) -> HttpResponse:
         branch = request.user.branch
     if branch is None:
         raise Http404
-    try:
-        day = date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        day = timezone.localdate()
+    day = param_date(request.GET.get("date"), default=timezone.localdate())
     return render(request, "sales/report.html", {
         "branch": branch, "report": cash_report(branch=branch, day=day),
         "branches": Branch.objects.all() if request.user.role == Role.OWNER else [],

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from spa.accounts.models import Role, User
 from spa.catalog.models import Product, Service
 from spa.clients.forms import DATE_WIDGET
+from spa.core.forms import IdChoiceField, IdMultipleChoiceField
 from spa.treatments.models import PackageStatus, PatchResult, PhotoKind, TreatmentPackage
 
 
@@ -41,13 +42,13 @@ class PhotosField(forms.FileField):
 
 class SessionForm(forms.Form):
     performed_at = forms.DateTimeField(label=_("Date and time"))
-    services = forms.ModelMultipleChoiceField(
+    services = IdMultipleChoiceField(
         label=_("Services"), queryset=Service.objects.none(), widget=forms.CheckboxSelectMultiple
     )
-    technicians = forms.ModelMultipleChoiceField(
+    technicians = IdMultipleChoiceField(
         label=_("Technicians"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
     )
-    package = forms.ModelChoiceField(
+    package = IdChoiceField(
         label=_("Use a session of the package"), queryset=TreatmentPackage.objects.none(), required=False,
         empty_label=_("No package (pay per visit)"),
     )  # fmt: skip
@@ -115,7 +116,7 @@ class SessionForm(forms.Form):
 
 
 class ProductLineForm(forms.Form):
-    product = forms.ModelChoiceField(
+    product = IdChoiceField(
         label=_("Product"), queryset=Product.objects.filter(is_active=True).order_by("-kind", "name"),
         required=False,
     )  # fmt: skip
@@ -141,10 +142,10 @@ class PatchTestForm(forms.Form):
     result = forms.ChoiceField(
         label=_("Result"), choices=PatchResult.choices, widget=forms.RadioSelect
     )
-    service = forms.ModelChoiceField(
+    service = IdChoiceField(
         label=_("For service"), queryset=Service.objects.filter(is_active=True), required=False
     )
-    product = forms.ModelChoiceField(
+    product = IdChoiceField(
         label=_("Product tested"), queryset=Product.objects.filter(is_active=True), required=False
     )
     notes = forms.CharField(label=_("Notes"), required=False, max_length=255)

@@ -16,6 +16,7 @@ from spa.clients.models import ClientHealth, Condition, PregnancyStatus
 from spa.clients.photos import BadPhoto
 from spa.clients.selectors import client_allergy_labels, client_get_for_user
 from spa.core import access
+from spa.core.params import param_id, param_int
 from spa.treatments.forms import PatchTestForm, ProductLineFormSet, SessionForm
 from spa.treatments.models import SessionPhoto, TreatmentSession
 from spa.treatments.selectors import (
@@ -167,12 +168,12 @@ def _appointment_of(request: HttpRequest, client):
     """The open appointment this session completes (?appointment=), if any."""
     from spa.booking.models import Appointment, Status
 
-    raw = request.POST.get("appointment") or request.GET.get("appointment") or ""
-    if not raw.isdigit():
+    appointment_id = param_id(request.POST.get("appointment") or request.GET.get("appointment"))
+    if appointment_id is None:
         return None
     return (
         Appointment.objects.filter(
-            pk=int(raw), client=client, status__in=[Status.BOOKED, Status.CHECKED_IN]
+            pk=appointment_id, client=client, status__in=[Status.BOOKED, Status.CHECKED_IN]
         )
         .prefetch_related("services")
         .first()
@@ -185,8 +186,8 @@ def course(request: HttpRequest, client_id: int) -> HttpResponse:
     client = _client_or_404(request, client_id)
     _require(access.can_see_treatments(request.user))
     total = client_session_count(client)
-    raw_page = request.GET.get("page", "")
-    page = int(raw_page) if raw_page.isdigit() and int(raw_page) >= 1 else 1
+    pages = max(1, (total + PAGE - 1) // PAGE)
+    page = param_int(request.GET.get("page"), default=1, low=1, high=pages)
     offset = (page - 1) * PAGE
     details = access.can_see_treatment_details(request.user)
     context = {
@@ -194,7 +195,7 @@ def course(request: HttpRequest, client_id: int) -> HttpResponse:
         "total": total,
         "sessions": client_sessions_page(client, offset=offset, limit=PAGE),
         "page": page,
-        "pages": max(1, (total + PAGE - 1) // PAGE),
+        "pages": pages,
         "packages": client_packages(client),
         "patch_tests": client_patch_tests(client),
         "details": details,
@@ -206,8 +207,7 @@ def course(request: HttpRequest, client_id: int) -> HttpResponse:
 
 def _comparison(request: HttpRequest, client, total: int) -> dict:
     def number(name: str, default: int) -> int:
-        raw = request.GET.get(name, "")
-        return int(raw) if raw.isdigit() and 1 <= int(raw) <= total else default
+        return param_int(request.GET.get(name), default=default, low=1, high=total)
 
     a, b = number("a", 1), number("b", total)
     return {

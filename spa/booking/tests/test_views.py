@@ -134,13 +134,11 @@ def test_public_booking_creates_a_minimal_profile_for_a_new_phone(
             "full_name": "Phạm Thị Cúc", "phone": "0987 654 321", "remind_by": "zalo"}  # fmt: skip
     assert 'data-testid="booked"' in public.post(confirm_url, data).content.decode()
     client = Client.objects.get()
-    assert (
-        client.full_name == "Phạm Thị Cúc"
-        and client.branch == branch_a
-        and client.preferred_channel == "zalo"
-    )
+    assert client.full_name == "Phạm Thị Cúc" and client.branch == branch_a
     assert ClientPhone.objects.get().e164 == "+84987654321"
-    assert client.consents.get().method == "online"
+    # Anyone can type a phone: the consent waits for the client to confirm it.
+    assert not client.consents.exists() and client.preferred_channel == ""
+    assert client.consent_requests.get().channel == "zalo"
 
 
 def test_public_booking_is_rate_limited(branch_a, catalogue, working_week):
@@ -185,8 +183,8 @@ def test_staff_get_their_next_day_agenda_once(technician_a, booked, mailoutbox):
     assert "Nguyễn" not in mailoutbox[0].body  # first names only
 
 
-def test_preferred_channel_set_by_online_booking_is_in_the_history(
-    branch_a, catalogue, working_week
+def test_preferred_channel_set_when_staff_confirm_online_consent_is_in_the_history(
+    client, receptionist_a, branch_a, catalogue, working_week
 ):
     from spa.audit.models import Action, AuditEntry
 
@@ -194,6 +192,13 @@ def test_preferred_channel_set_by_online_booking_is_in_the_history(
     data = {"service": catalogue["facial"].pk, "start": tomorrow_at(11).strftime("%Y-%m-%dT%H:%M"),
             "full_name": "Phạm Thị Cúc", "phone": "0987 654 321", "remind_by": "sms"}  # fmt: skip
     HttpClient().post(confirm_url, data)
-    client = Client.objects.get()
-    entry = AuditEntry.objects.get(client_id=client.pk, action=Action.UPDATE)
+    cuc = Client.objects.get()
+    assert not AuditEntry.objects.filter(client_id=cuc.pk, action=Action.UPDATE).exists()
+    client.force_login(receptionist_a)
+    request = cuc.consent_requests.get()
+    client.post(
+        reverse("clients:consent_request", args=[cuc.pk, request.pk]), {"decision": "confirm"}
+    )
+    entry = AuditEntry.objects.get(client_id=cuc.pk, action=Action.UPDATE)
     assert entry.changes["preferred_channel"] == ["", "sms"]
+    assert entry.actor == receptionist_a

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from django.utils import timezone
 
 from spa.clients.models import CareReason
@@ -126,3 +127,34 @@ def test_unaccented_query_prefers_names_spelled_without_the_missing_marks(
     make_client("Nguyễn Thị Hòa", last_visit_at=recent)
     make_client("Nguyễn Thị Hoa", last_visit_at=recent - timezone.timedelta(days=90))
     assert names(client_search(user=receptionist_a, q="nguyen thi hoa"))[0] == "Nguyễn Thị Hoa"
+
+
+def test_masked_phone_roles_cannot_read_hidden_digits_through_last_digit_search(
+    client, make_client, technician_a, receptionist_a
+):
+    hoa = make_client("Nguyễn Thị Hoa", phone="0987654321")
+    care_link_add(client=hoa, staff=technician_a, reason=CareReason.SERVED)
+    client.force_login(technician_a)
+    # Guessing the hidden digits one at a time finds nothing and says why.
+    for guess in ("4321", "54321", "654321", "7654321"):
+        page = client.get(reverse("clients:search"), {"q": guess}).content.decode()
+        assert 'data-testid="result"' not in page and 'data-testid="whole-number"' in page
+    # The whole number still finds the client.
+    page = client.get(reverse("clients:search"), {"q": "0987 654 321"}).content.decode()
+    assert 'data-testid="result"' in page
+    # The desk sees full phones and keeps the last-digits search.
+    client.force_login(receptionist_a)
+    assert (
+        'data-testid="result"'
+        in client.get(reverse("clients:search"), {"q": "4321"}).content.decode()
+    )
+
+
+def test_search_is_rate_limited_per_user_with_a_message(client, technician_a, settings):
+    settings.SEARCH_RATE_MASKED = "5/m"
+    client.force_login(technician_a)
+    codes = [client.get(reverse("clients:search"), {"q": "Hoa"}).status_code for _ in range(7)]
+    assert codes == [200] * 5 + [429] * 2
+    page = client.get(reverse("clients:search"), {"q": "Hoa"}, HTTP_HX_REQUEST="true")
+    assert 'data-testid="rate-limited"' in page.content.decode()
+    assert "Chờ một phút" in page.content.decode()

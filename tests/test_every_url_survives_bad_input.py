@@ -1,0 +1,201 @@
+"""Every URL pattern of the product (read from the resolver, so a new page is covered
+without anyone remembering), as every role and anonymous, with malformed query
+strings and POST bodies: wrong types, out-of-range dates and numbers, 10,000
+characters, NUL, invalid UTF-8 percent-escapes, missing fields. No answer is a server
+error, and a refused request changes nothing in the database.
+
+Django's own admin (installer only) is left out: it is Django's code, not ours."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.test import Client as HttpClient
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from conftest import ROLES, tomorrow_at
+from spa.audit.models import AuditEntry
+from spa.booking.models import Appointment, CalendarFeed
+from spa.booking.services import Booking, appointment_book
+from spa.catalog.models import StockMovement
+from spa.clients.models import Client, ClientHealth, ClientPhone, ConsentRecord, ConsentRequest
+from spa.clients.services import client_health_update, consent_request_add
+from spa.clients.tests.test_views_forms import jpeg_bytes
+from spa.sales.models import Invoice, LedgerEntry, Payment, ReferralReward
+from spa.sales.services import Checkout, Line, checkout_issue, deposit_take
+from spa.treatments.models import SessionPhoto, TreatmentPackage, TreatmentSession
+from spa.treatments.services import SessionInput, package_sell, session_log
+
+pytestmark = pytest.mark.django_db
+
+HUGE = "9" * 22
+BAD_VALUES = ["abc", "-1", "1.5", HUGE, "0001-01-01", "9999-12-31", "31/02/2026", "x" * 10_000,
+              "a\x00b", "<script>alert(1)</script>", ""]  # fmt: skip
+BAD_QUERY_STRINGS = ["q=%ff%fe&date=%c3%28", "date=%00", "page=" + HUGE, "next=//evil.example"]
+QUERY_NAMES = ["q", "date", "day", "page", "service", "start", "branch", "size", "next", "a",
+               "b", "appointment", "technician", "language"]  # fmt: skip
+WATCHED = [Client, ClientPhone, ClientHealth, ConsentRecord, ConsentRequest, TreatmentSession,
+           TreatmentPackage, SessionPhoto, Invoice, Payment, LedgerEntry, Appointment,
+           StockMovement, AuditEntry]  # fmt: skip
+
+
+def url_patterns(patterns=None, prefix=""):
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern)
+
+
+def snapshot() -> dict:
+    return {model.__name__: model.objects.count() for model in WATCHED}
+
+
+@pytest.fixture
+def world(people, make_client, receptionist_a, technician_a, manager_a, catalogue, branch_a,
+          working_week):  # fmt: skip
+    """One client of branch A with something behind every kind of id in the URLs."""
+    hoa = make_client("Nguyễn Thị Hoa", phone="0912345678", email="hoa@example.com")
+    client_health_update(actor=technician_a, client=hoa, values={"medications": "Isotretinoin"})
+    referred = make_client("Trần Thị Lan", referrer=hoa)
+    session = session_log(actor=technician_a, data=SessionInput(
+        client=hoa, branch=branch_a, performed_at=timezone.now() - timedelta(hours=1),
+        services=[catalogue["facial"]], technicians=[technician_a],
+        photos=[("before", jpeg_bytes()), ("after", jpeg_bytes())]))  # fmt: skip
+    package_sell(actor=receptionist_a, client=hoa, branch=branch_a, name="Peel 5",
+                 services=[catalogue["facial"]], total_sessions=5, price=2_000_000)  # fmt: skip
+    invoice = checkout_issue(actor=receptionist_a, data=Checkout(client=referred, branch=branch_a, lines=[
+        Line(kind="service", description="Peel", unit_price=450_000, service=catalogue["facial"])],
+        payments={"cash": 450_000}))  # fmt: skip
+    deposit_take(actor=receptionist_a, client=hoa, branch=branch_a, amount=200_000)
+    appointment = appointment_book(actor=receptionist_a, data=Booking(
+        client=hoa, branch=branch_a, services=[catalogue["facial"]], start=tomorrow_at(9),
+        technician=technician_a))  # fmt: skip
+    request = consent_request_add(client=hoa, channel="sms")
+    feed, _created = CalendarFeed.objects.get_or_create(staff=technician_a)
+    ids = {
+        "client_id": hoa.pk, "request_id": request.pk, "session_id": session.pk,
+        "photo_id": session.photos.first().pk, "appointment_id": appointment.pk,
+        "invoice_id": invoice.pk, "reward_id": ReferralReward.objects.get().pk,
+        "token": feed.token, "code": branch_a.code, "size": "thumb", "action": "x",
+    }  # fmt: skip
+    return {"people": people, "ids": ids}
+
+
+def concrete(path: str, ids: dict, *, huge=False) -> str:
+    """The pattern with its converters filled: real ids, or numbers too big for any column."""
+
+    def fill(match):
+        converter, name = match.group(1), match.group(2)
+        if converter == "int" and huge:
+            return HUGE
+        return str(ids.get(name, "1"))
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", fill, path)
+
+
+def http_for(role, people) -> HttpClient:
+    http = HttpClient(raise_request_exception=False)
+    if people[role] is not None:
+        http.force_login(people[role])
+    return http
+
+
+def form_fields(html: str) -> dict:
+    """Each input/select/textarea name of the page, with a value a person might send."""
+    fields = {}
+    for _tag, name, rest in re.findall(
+        r'<(input|select|textarea)[^>]*\bname="([^"]+)"([^>]*)>', html
+    ):
+        if name == "csrfmiddlewaretoken":
+            continue
+        value = re.search(r'\bvalue="([^"]*)"', rest)
+        fields[name] = value.group(1) if value else "1"
+    return fields
+
+
+def problem(response, before, label, method) -> str | None:
+    if response.status_code >= 500:
+        return f"{label} -> {response.status_code}"
+    # Refused: an error answer, or a form shown again. (A page served may audit its
+    # reading, e.g. an export; a redirect after a POST means it was accepted.)
+    refused = response.status_code >= 400 or (method == "post" and response.status_code == 200)
+    if refused and snapshot() != before:
+        return f"{label} was refused ({response.status_code}) but changed data"
+    return None
+
+
+class Requests:
+    """Sends requests, each undone afterwards so that every one meets the same data, and
+    collects what went wrong (all of it, not just the first)."""
+
+    def __init__(self):
+        self.problems = []
+
+    def __call__(self, http, method, path, label, **kwargs):
+        with transaction.atomic():
+            before = snapshot()
+            response = getattr(http, method)(path, **kwargs)
+            found = problem(response, before, label, method)
+            if found:
+                self.problems.append(found)
+            transaction.set_rollback(True)
+        return response
+
+    def assert_none(self):
+        assert self.problems == [], "\n".join(self.problems[:60])
+
+
+def test_every_page_answers_every_role_without_a_server_error(world):
+    run = Requests()
+    for path in url_patterns():
+        for role in ROLES:
+            http = http_for(role, world["people"])
+            for huge in (False, True):
+                url = concrete(path, world["ids"], huge=huge)
+                run(http, "get", url, f"GET {url} as {role}")
+                run(http, "post", url, f"POST {url} as {role} (empty)")
+    run.assert_none()
+
+
+@pytest.mark.parametrize("role", ["anonymous", "owner", "receptionist_b", "technician_a"])
+def test_malformed_query_strings_never_cause_a_server_error(world, role):
+    run = Requests()
+    http = http_for(role, world["people"])
+    for path in url_patterns():
+        url = concrete(path, world["ids"])
+        for value in BAD_VALUES:
+            run(http, "get", url, f"GET {url}?…={value[:20]!r} as {role}",
+                data={name: value for name in QUERY_NAMES})  # fmt: skip
+        for raw in BAD_QUERY_STRINGS:
+            run(http, "get", url, f"GET {url}?{raw} as {role}", QUERY_STRING=raw)
+    run.assert_none()
+
+
+@pytest.mark.parametrize("role", ["owner", "receptionist_a", "technician_a"])
+def test_malformed_form_posts_never_cause_a_server_error_or_half_save(world, role):
+    run = Requests()
+    http = http_for(role, world["people"])
+    for path in url_patterns():
+        url = concrete(path, world["ids"])
+        page = http.get(url)
+        html = page.status_code == 200 and page["Content-Type"].startswith("text/html")
+        fields = form_fields(page.content.decode(errors="replace")) if html else {}
+        if not fields:
+            continue
+        # Each field in turn carries each bad value; the others are as the page offers them.
+        for name in fields:
+            for value in ("abc", HUGE, "x" * 10_000, "a\x00b", "-1", "0001-01-01"):
+                run(http, "post", url, f"POST {url} {name}={value[:20]!r} as {role}",
+                    data={**fields, name: value})  # fmt: skip
+        for name in fields:  # and each field missing
+            run(http, "post", url, f"POST {url} without {name} as {role}",
+                data={k: v for k, v in fields.items() if k != name})  # fmt: skip
+        run(http, "post", url, f"POST {url} invalid UTF-8 as {role}",
+            data=b"a=%ff%fe&" + b"&".join(f"{k}=%c3%28".encode() for k in fields),
+            content_type="application/x-www-form-urlencoded")  # fmt: skip
+    run.assert_none()
