@@ -1,9 +1,13 @@
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="clients:search", permanent=False)),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("favicon.svg"))),
     path("accounts/", include("spa.accounts.urls")),
     path("clients/", include("spa.clients.urls")),
     path("treatments/", include("spa.treatments.urls")),

@@ -109,6 +109,11 @@ class SpaSettings(models.Model):
         _("send staff their next day's agenda at (hour)"), default=18
     )
     online_booking = models.BooleanField(_("online booking page is open"), default=True)
+    require_two_factor = models.BooleanField(
+        _("owner and managers must use two-factor login"),
+        default=False,
+        help_text=_("A code from an authenticator app after the password, at every login."),
+    )
     sms_gateway_url = models.URLField(_("SMS gateway URL"), blank=True)
     sms_gateway_token = models.CharField(_("SMS gateway token"), max_length=255, blank=True)
     zalo_gateway_url = models.URLField(_("Zalo gateway URL"), blank=True)

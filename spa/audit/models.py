@@ -21,6 +21,7 @@ class Action(models.TextChoices):
     PATCH_TEST = "patch_test", _("Patch test recorded")
     APPOINTMENT = "appointment", _("Appointment")
     SALE = "sale", _("Sale or payment")
+    LOGIN_FAILED = "login_failed", _("Failed login")
 
 
 class AuditEntry(models.Model):

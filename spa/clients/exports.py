@@ -2,10 +2,15 @@
 
 import tempfile
 
+from django.apps import apps
+from django.db.models import OuterRef, Subquery, Sum
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 
 from spa.audit.models import Action
 from spa.audit.services import audit_record
@@ -24,27 +29,79 @@ def custom_field_values(client: Client) -> list[tuple[str, str]]:
     ]
 
 
+TEXT_FORMAT = "@"
+DATE_FORMAT = "DD/MM/YYYY"
+
+
+def _text(sheet, value) -> WriteOnlyCell:
+    """A cell that is text whatever it starts with: '=cmd|…' stays words, never a formula."""
+    cell = WriteOnlyCell(sheet, value=str(value) if value is not None else "")
+    cell.data_type = "s"
+    cell.number_format = TEXT_FORMAT
+    return cell
+
+
+def _date(sheet, value) -> WriteOnlyCell:
+    """A real Excel date (it sorts and filters as a date), shown dd/mm/yyyy."""
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = DATE_FORMAT
+    return cell
+
+
+def _money(sheet, value) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=int(value or 0))
+    cell.number_format = "#,##0"
+    return cell
+
+
+def _with_money(qs):
+    """Total spent and open debt per client, as two subqueries (one row per client)."""
+    invoice = apps.get_model("sales", "Invoice")
+    balance = apps.get_model("sales", "Balance")
+    spent = (
+        invoice.objects.filter(client=OuterRef("pk")).order_by().values("client")
+        .annotate(s=Sum("total")).values("s")
+    )  # fmt: skip
+    debt = balance.objects.filter(client=OuterRef("pk"), account="debt").values("amount")[:1]
+    return qs.annotate(export_spent=Subquery(spent), export_debt=Subquery(debt))
+
+
+COLUMNS = [  # (header, width)
+    (_lazy("ID"), 8), (_lazy("Full name"), 28), (_lazy("Phone"), 16), (_lazy("Email"), 26),
+    (_lazy("Gender"), 9), (_lazy("Date of birth"), 13), (_lazy("Branch"), 20), (_lazy("Tier"), 11),
+    (_lazy("Source"), 16), (_lazy("Group"), 16), (_lazy("Tags"), 24), (_lazy("Last visit"), 13),
+    (_lazy("Total spent"), 14), (_lazy("Debt"), 12), (_lazy("Created"), 13),
+]  # fmt: skip
+
+
 def clients_xlsx_response(*, user) -> FileResponse:
-    """Stream an .xlsx of visible clients; health data is never exported here."""
+    """Stream an .xlsx of visible clients; health data is never exported here. Every
+    text is written as text (never a formula), dates as dates; the header is frozen
+    and filterable, and columns have widths."""
     full_phone = access.can_see_full_phone(user)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Clients"))
-    sheet.append([
-        _("ID"), _("Full name"), _("Phone"), _("Email"), _("Gender"), _("Date of birth"),
-        _("Branch"), _("Tier"), _("Source"), _("Group"), _("Created"),
-    ])  # fmt: skip
-    qs = clients_visible_to(user).select_related("branch", "source", "group").order_by("id")
+    sheet.freeze_panes = "A2"
+    for index, (_header, width) in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.append([_text(sheet, header) for header, _width in COLUMNS])
+    qs = _with_money(
+        clients_visible_to(user).select_related("branch", "source", "group").order_by("id")
+    ).prefetch_related("tags")
     count = 0
     for c in qs.iterator(chunk_size=2000):
         count += 1
+        last_visit = timezone.localtime(c.last_visit_at).date() if c.last_visit_at else None
         sheet.append([
-            c.pk, c.full_name,
-            c.primary_phone if full_phone else "", c.email, c.get_gender_display(),
-            c.birth_date.strftime("%d/%m/%Y") if c.birth_date else "",
-            c.branch.name, c.get_tier_display(), c.source.name if c.source else "",
-            c.group.name if c.group else "",
-            timezone.localtime(c.created_at).strftime("%d/%m/%Y"),
+            c.pk, _text(sheet, c.full_name), _text(sheet, c.primary_phone if full_phone else ""),
+            _text(sheet, c.email), _text(sheet, c.get_gender_display()),
+            _date(sheet, c.birth_date), _text(sheet, c.branch.name), _text(sheet, c.get_tier_display()),
+            _text(sheet, c.source.name if c.source else ""), _text(sheet, c.group.name if c.group else ""),
+            _text(sheet, ", ".join(t.name for t in c.tags.all())), _date(sheet, last_visit),
+            _money(sheet, c.export_spent), _money(sheet, c.export_debt),
+            _date(sheet, timezone.localtime(c.created_at).date()),
         ])  # fmt: skip
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
     audit_record(actor=user, action=Action.EXPORT, client_id=None, summary=f"{count} clients")
     tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     workbook.save(tmp)

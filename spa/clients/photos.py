@@ -8,6 +8,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_SIDE = 1600
 THUMB_SIDE = 240
+MAX_PIXELS = 60_000_000
 
 
 class BadPhoto(ValueError):
@@ -25,13 +26,21 @@ def process_photo(data: bytes) -> tuple[ContentFile, ContentFile]:
     """Return (photo, thumbnail) as clean JPEGs, or raise BadPhoto."""
     try:
         probe = Image.open(io.BytesIO(data))
+        # Refuse a huge picture from its header, before decoding a pixel of it (a small
+        # PNG can claim 20000 x 20000 and fill the memory).
+        if probe.width * probe.height > MAX_PIXELS:
+            raise BadPhoto("too many pixels")
         probe.verify()  # structure check; the image must be reopened after it
         image = Image.open(io.BytesIO(data))
         image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as exc:
         raise BadPhoto(str(exc)) from exc
-    if image.width * image.height > 60_000_000:
-        raise BadPhoto("too many pixels")
     image = ImageOps.exif_transpose(image)
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     thumb = image.copy()

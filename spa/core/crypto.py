@@ -48,7 +48,11 @@ def rotate_token(token: str) -> str:
     return fernet().rotate(token.encode("ascii")).decode("ascii")
 
 
-class EncryptedJSONField(models.TextField):
+class EncryptedField(models.TextField):
+    """Marks a field stored as Fernet tokens (rotate_field_keys re-encrypts them all)."""
+
+
+class EncryptedJSONField(EncryptedField):
     """A JSON value stored as a Fernet token: unreadable in the database or a dump.
 
     It cannot be filtered on in SQL by design; anything that must be queried (such
@@ -74,3 +78,26 @@ class EncryptedJSONField(models.TextField):
 
     def value_to_string(self, obj):
         return json.dumps(self.value_from_object(obj), ensure_ascii=False, default=str)
+
+
+class EncryptedTextField(EncryptedField):
+    """Free text stored as a Fernet token: a treatment's reaction, result and notes are
+    health data. Empty text is encrypted too, so the database does not even show which
+    sessions have notes. Not searchable in SQL, by design."""
+
+    description = "Text encrypted at rest"
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or value == "":
+            return "" if value == "" else value
+        return decrypt_text(value)
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.startswith("gAAAA"):
+            return decrypt_text(value)
+        return value
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        return encrypt_text(str(value))

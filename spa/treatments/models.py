@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from spa.accounts.models import Branch
 from spa.catalog.models import Product, Service
 from spa.clients.models import Client
+from spa.core.crypto import EncryptedTextField
 
 
 class SessionStatus(models.TextChoices):
@@ -24,9 +25,10 @@ class TreatmentSession(models.Model):
     technicians = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("technicians"), related_name="sessions_performed"
     )
-    reaction = models.TextField(_("skin / body reaction"), blank=True)
-    result = models.TextField(_("result"), blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    # Health data: encrypted at rest like the health section (and rotated with it).
+    reaction = EncryptedTextField(_("skin / body reaction"), blank=True)
+    result = EncryptedTextField(_("result"), blank=True)
+    notes = EncryptedTextField(_("notes"), blank=True)
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
     amount = models.BigIntegerField(_("amount"), default=0)
     status = models.CharField(

@@ -2,7 +2,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from spa.core.crypto import EncryptedJSONField, rotate_token
+from spa.core.crypto import EncryptedField, rotate_token
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         total = 0
         for model in apps.get_models():
-            fields = [f for f in model._meta.fields if isinstance(f, EncryptedJSONField)]
+            fields = [f for f in model._meta.fields if isinstance(f, EncryptedField)]
             if not fields:
                 continue
             table = connection.ops.quote_name(model._meta.db_table)

@@ -1,0 +1,54 @@
+"""Wrong passwords lock an account (and an address) out for a while that grows; the
+page says how long in the user's language; every failed login is audited."""
+
+import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
+
+from spa.audit.models import Action, AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def login(http, username, password, address="10.0.0.1"):
+    return http.post(reverse("accounts:login"), {"username": username, "password": password},
+                     REMOTE_ADDR=address)  # fmt: skip
+
+
+def test_five_wrong_passwords_lock_the_account_even_with_the_right_one(owner):
+    http = HttpClient()
+    codes = [login(http, owner.username, "wrong").status_code for _ in range(5)]
+    assert codes == [200] * 4 + [429]
+
+    locked = login(http, owner.username, "pw")  # the right password, too late
+    assert locked.status_code == 429 and "_auth_user_id" not in http.session
+    assert "Thử lại sau" in locked.content.decode()
+    # From another address too: the lock is on the account.
+    assert login(HttpClient(), owner.username, "pw", address="10.0.0.2").status_code == 429
+    assert AuditEntry.objects.filter(action=Action.LOGIN_FAILED).count() >= 5
+    assert owner.username in AuditEntry.objects.filter(action=Action.LOGIN_FAILED).first().summary
+
+
+def test_one_address_trying_many_accounts_is_locked_out(owner, manager_a, receptionist_a):
+    http = HttpClient()
+    for name in ["a", "b", "c", "d", "e"]:
+        login(http, name, "guess", address="10.9.9.9")
+    assert login(http, receptionist_a.username, "pw", address="10.9.9.9").status_code == 429
+    assert login(HttpClient(), receptionist_a.username, "pw", address="10.1.1.1").status_code == 302
+
+
+def test_the_wait_doubles_with_every_further_failure():
+    from types import SimpleNamespace
+
+    from spa.accounts.lockout import cool_off
+
+    minutes = [cool_off(SimpleNamespace(axes_failures_since_start=n)).total_seconds() / 60
+               for n in (5, 6, 7, 20)]  # fmt: skip
+    assert minutes == [1, 2, 4, 60]
+
+
+def test_a_good_login_before_the_limit_resets_the_count(receptionist_a):
+    http = HttpClient()
+    for _ in range(3):
+        login(http, receptionist_a.username, "wrong")
+    assert login(http, receptionist_a.username, "pw").status_code == 302
