@@ -84,3 +84,14 @@ def test_the_spa_can_require_two_factor_of_owner_and_managers_only(
     client.force_login(receptionist_a)
     assert client.get(reverse("clients:search")).status_code == 200
     assert client.get(reverse("accounts:two_factor_setup")).status_code == 403
+
+
+def test_account_pages_matrix(client, people):
+    from conftest import statuses
+
+    assert statuses(client, people, reverse("accounts:account")) == [302] + [200] * 7
+    assert statuses(client, people, reverse("accounts:password_change")) == [302] + [200] * 7
+    # anonymous, owner, manager_a, manager_b, receptionist_a, receptionist_b, technician_a, technician_b
+    assert statuses(client, people, reverse("accounts:two_factor_setup")) == [
+        302, 200, 200, 200, 403, 403, 403, 403,
+    ]  # fmt: skip

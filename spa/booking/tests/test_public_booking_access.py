@@ -103,3 +103,33 @@ def test_consent_typed_on_the_online_page_waits_for_the_client_to_confirm_it(
     assert client.post(reverse("clients:consent_request", args=[hoa.pk, request.pk]),
                        {"decision": "confirm"}).status_code == 404  # fmt: skip
     assert Client.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_confirm_and_consent_request_matrices(client, people, make_client, branch_a, catalogue,
+                                              working_week):  # fmt: skip
+    from conftest import ROLES
+
+    hoa = make_client("Nguyễn Thị Hoa", phone="0912345678")
+    expected = {"anonymous": 302, "owner": 302, "manager_a": 302, "manager_b": 404,
+                "receptionist_a": 302, "receptionist_b": 404,
+                # by now confirmed bookings made her the client's technician: she sees the
+                # client but may neither confirm bookings nor record consent
+                "technician_a": 403, "technician_b": 404}  # fmt: skip
+    for role in ROLES:
+        appointment = book_online(branch_a, catalogue, "0912345678", remind_by="zalo")
+        request = ConsentRequest.objects.filter(client=hoa, state="pending").latest("id")
+        client.logout()
+        if people[role] is not None:
+            client.force_login(people[role])
+        confirm = client.post(reverse("booking:status", args=[appointment.pk, "confirm"]))
+        decide = client.post(reverse("clients:consent_request", args=[hoa.pk, request.pk]),
+                             {"decision": "discard"})  # fmt: skip
+        assert (role, confirm.status_code, decide.status_code) == (
+            role,
+            expected[role],
+            expected[role],
+        )
+        appointment.refresh_from_db()
+        assert appointment.awaiting_confirmation == (expected[role] != 302 or role == "anonymous")
+        appointment.delete()
