@@ -293,7 +293,6 @@ def client_photo(request: HttpRequest, client_id: int, size: str) -> FileRespons
     if not field:
         raise Http404
     response = FileResponse(field.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=300"
     return response
 
 

@@ -271,7 +271,6 @@ def photo(request: HttpRequest, photo_id: int, size: str) -> FileResponse:
     _require(access.can_see_treatment_details(request.user))
     field = row.thumb if size == "thumb" else row.image
     response = FileResponse(field.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=300"
     return response
 
 

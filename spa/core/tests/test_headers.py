@@ -53,3 +53,16 @@ def test_there_is_a_favicon(client):
     page = client.get(reverse("accounts:login")).content.decode()
     assert 'rel="icon"' in page
     assert client.get("/favicon.ico").status_code == 301
+
+
+@pytest.mark.django_db
+def test_photo_files_are_not_cached_either(client, make_client, receptionist_a):
+    from spa.clients.services import client_photo_set
+    from spa.clients.tests.test_views_forms import jpeg_bytes
+
+    hoa = make_client("Nguyễn Thị Hoa")
+    client_photo_set(actor=receptionist_a, client=hoa, data=jpeg_bytes())
+    client.force_login(receptionist_a)
+    response = client.get(reverse("clients:photo", args=[hoa.pk, "thumb"]))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"] and "max-age=300" not in response["Cache-Control"]
