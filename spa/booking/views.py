@@ -300,5 +300,4 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         event.add("status", "CONFIRMED" if a.status != "no_show" else "CANCELLED")
         calendar.add_component(event)
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
-    response["Cache-Control"] = "private, max-age=300"
     return response
