@@ -115,13 +115,16 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "clients:search"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Login throttling (spa/accounts/lockout.py): per account and per address, with back-off.
+# Login throttling (spa/accounts/lockout.py): a lockout per account with back-off, and a
+# rate per address.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Login attempts from one address, any accounts (a spa's desks share one address).
+LOGIN_RATE_PER_ADDRESS = env.str("LOGIN_RATE_PER_ADDRESS", default="30/15m")
 AXES_COOLOFF_TIME = "spa.accounts.lockout.cool_off"
 AXES_LOCKOUT_CALLABLE = "spa.accounts.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True

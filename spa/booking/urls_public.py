@@ -7,4 +7,5 @@ app_name = "public_booking"
 urlpatterns = [
     path("<slug:code>/", views_public.page, name="page"),
     path("<slug:code>/confirm/", views_public.confirm, name="confirm"),
+    path("<slug:code>/booked/", views_public.done, name="done"),
 ]

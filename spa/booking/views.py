@@ -251,6 +251,8 @@ def status(request: HttpRequest, appointment_id: int, action: str) -> HttpRespon
         raise Http404
     try:
         change(actor=request.user, appointment=appointment)
+        if action == "confirm":
+            messages.success(request, _("Booking confirmed."))
     except ValueError:
         messages.error(request, _("Not possible in the appointment's present state."))
     return redirect("booking:detail", appointment.pk)

@@ -3,16 +3,18 @@ of anyone else's shown. CSRF-protected and rate-limited per address."""
 
 from datetime import date, datetime, timedelta
 
+from django.core import signing
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 
 from spa.accounts.models import Branch, SpaSettings
 from spa.booking.forms import PublicBookingForm
-from spa.booking.models import Source
+from spa.booking.models import Appointment, Source
 from spa.booking.selectors import free_slots
 from spa.booking.services import Booking, SlotTaken, appointment_book
 from spa.catalog.models import Service, ServicePrice
@@ -20,6 +22,7 @@ from spa.clients.models import Client, ClientPhone, ClientSource
 from spa.clients.services import PhoneInput, client_create, consent_request_add
 
 DAYS_AHEAD = 14
+DONE_SALT = "public-booking-done"
 
 
 def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
@@ -89,7 +92,7 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
                 client = _client_for(branch, cleaned)
                 # Any free technician of this branch: the page offers no choice, and a
                 # technician sent with the form is not taken.
-                appointment_book(
+                appointment = appointment_book(
                     actor=None,
                     data=Booking(client=client, branch=branch, services=[cleaned["service"]], start=start,
                                  source=Source.ONLINE, online_name=cleaned["full_name"],
@@ -98,14 +101,34 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
         except SlotTaken:
             form.add_error(None, _("Sorry, this time was just taken. Please choose another."))
         else:
-            return render(request, "booking/public/done.html",
-                          {"branch": branch, "service": cleaned["service"], "start": start})  # fmt: skip
+            # Post/Redirect/Get: reloading the "booked" page must not book again.
+            ticket = signing.dumps({"a": appointment.pk}, salt=DONE_SALT)
+            return redirect(reverse("public_booking:done", args=[branch.code]) + f"?t={ticket}")
     try:
         start_at = timezone.make_aware(datetime.strptime(data.get("start", ""), "%Y-%m-%dT%H:%M"))
     except ValueError:
         start_at = None
     return render(request, "booking/public/confirm.html",
                   {"branch": branch, "form": form, "service": service, "start_at": start_at})  # fmt: skip
+
+
+def done(request: HttpRequest, code: str) -> HttpResponse:
+    """What was booked, from a signed ticket (an hour old at most): nothing of anyone
+    else can be read by changing the address."""
+    branch = _branch(code)
+    try:
+        ticket = signing.loads(request.GET.get("t", ""), salt=DONE_SALT, max_age=3600)
+    except signing.BadSignature:
+        raise Http404 from None
+    appointment = (
+        Appointment.objects.filter(pk=ticket.get("a"), branch=branch)
+        .prefetch_related("services").first()
+    )  # fmt: skip
+    if appointment is None:
+        raise Http404
+    return render(request, "booking/public/done.html", {
+        "branch": branch, "service": appointment.services.first(), "start": appointment.start,
+    })  # fmt: skip
 
 
 def _client_for(branch: Branch, cleaned: dict) -> Client:

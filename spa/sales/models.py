@@ -262,6 +262,24 @@ class Account(models.TextChoices):
     DEPOSIT = "deposit", _("Deposits held")
 
 
+class LedgerReason(models.TextChoices):
+    EARNED = "earned", _("Earned")
+    REDEEMED = "redeemed", _("Redeemed")
+    EXPIRED = "expired", _("Expired")
+    REFERRAL = "referral", _("Referral reward")
+    INVOICE = "invoice", _("Unpaid part of an invoice")
+    PAID = "paid", _("Paid off")
+    SPENT = "spent", _("Spent on an invoice")
+    REFUND = "refund", _("Paid back")
+    TOP_UP = "top_up", _("Top-up")
+    BONUS = "bonus", _("Top-up bonus")
+    DEBT_PAYMENT = "debt_payment", _("Used to pay a debt")
+    TAKEN = "taken", _("Deposit taken")
+    APPLIED = "applied", _("Deposit applied to an invoice")
+    FORFEITED = "forfeited", _("Deposit kept (no-show)")
+    CREDIT_NOTE = "credit_note", _("Reversed by a credit note")
+
+
 class Balance(models.Model):
     """The sum of a client's ledger on one account, kept beside the ledger. Never
     negative: a spend is an UPDATE ... WHERE amount >= spend, checked by the database."""
@@ -286,7 +304,7 @@ class LedgerEntry(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="ledger")
     account = models.CharField(max_length=10, choices=Account.choices)
     amount = models.BigIntegerField()
-    reason = models.CharField(max_length=20)
+    reason = models.CharField(max_length=20, choices=LedgerReason.choices)
     note = models.CharField(max_length=255, blank=True)
     invoice = models.ForeignKey(
         Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

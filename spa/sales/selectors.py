@@ -15,6 +15,7 @@ from spa.sales.models import (
     InvoiceLine,
     LedgerEntry,
     LineKind,
+    Method,
     Payment,
     PaymentPurpose,
 )
@@ -82,6 +83,9 @@ def cash_report(*, branch, day: date) -> dict:
     return {
         "day": day,
         "takings": dict(takings),
+        "takings_rows": [
+            (Method(method).label, amount) for method, amount in sorted(takings.items())
+        ],
         "takings_total": sum(takings.values()),
         "invoices": invoices["count"] or 0,
         "sales_total": invoices["total"] or 0,

@@ -17,7 +17,7 @@ def book_online(branch, catalogue, phone, name="Khách Lạ", **extra):
     url = reverse("public_booking:confirm", args=[branch.code])
     data = {"service": catalogue["facial"].pk, "start": tomorrow_at(10).strftime("%Y-%m-%dT%H:%M"),
             "full_name": name, "phone": phone, **extra}  # fmt: skip
-    response = HttpClient().post(url, data)
+    response = HttpClient().post(url, data, follow=True)
     assert 'data-testid="booked"' in response.content.decode()
     return Appointment.objects.order_by("-id").first()
 
@@ -133,3 +133,19 @@ def test_confirm_and_consent_request_matrices(client, people, make_client, branc
         appointment.refresh_from_db()
         assert appointment.awaiting_confirmation == (expected[role] != 302 or role == "anonymous")
         appointment.delete()
+
+
+@pytest.mark.django_db
+def test_reloading_the_booked_page_does_not_book_again(branch_a, catalogue, working_week):
+    url = reverse("public_booking:confirm", args=[branch_a.code])
+    data = {"service": catalogue["facial"].pk, "start": tomorrow_at(10).strftime("%Y-%m-%dT%H:%M"),
+            "full_name": "Đỗ Minh Anh", "phone": "0903999888"}  # fmt: skip
+    public = HttpClient()
+    response = public.post(url, data)
+    assert response.status_code == 302
+    for _ in range(3):  # the client reloads the page
+        page = public.get(response["Location"])
+        assert page.status_code == 200 and 'data-testid="booked"' in page.content.decode()
+    assert Appointment.objects.count() == 1
+    tampered = response["Location"][:-3] + "xyz"
+    assert public.get(tampered).status_code == 404

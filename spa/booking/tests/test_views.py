@@ -116,7 +116,7 @@ def test_public_booking_matches_a_returning_phone_and_shows_nothing_of_it(
     data = {"service": catalogue["facial"].pk, "start": start, "full_name": "Hoa", "phone": "+84 912 345 678",
             "csrfmiddlewaretoken": token}  # fmt: skip
     assert public.post(confirm_url, {**data, "csrfmiddlewaretoken": "forged"}).status_code == 403
-    done = public.post(confirm_url, data)
+    done = public.post(confirm_url, data, follow=True)
     body = done.content.decode()
     assert 'data-testid="booked"' in body
     assert "Nguyễn Thị Hoa" not in body and "hoa@example.com" not in body
@@ -132,7 +132,7 @@ def test_public_booking_creates_a_minimal_profile_for_a_new_phone(
     confirm_url = reverse("public_booking:confirm", args=[branch_a.code])
     data = {"service": catalogue["facial"].pk, "start": tomorrow_at(11).strftime("%Y-%m-%dT%H:%M"),
             "full_name": "Phạm Thị Cúc", "phone": "0987 654 321", "remind_by": "zalo"}  # fmt: skip
-    assert 'data-testid="booked"' in public.post(confirm_url, data).content.decode()
+    assert 'data-testid="booked"' in public.post(confirm_url, data, follow=True).content.decode()
     client = Client.objects.get()
     assert client.full_name == "Phạm Thị Cúc" and client.branch == branch_a
     assert ClientPhone.objects.get().e164 == "+84987654321"

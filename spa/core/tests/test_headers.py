@@ -65,4 +65,6 @@ def test_photo_files_are_not_cached_either(client, make_client, receptionist_a):
     client.force_login(receptionist_a)
     response = client.get(reverse("clients:photo", args=[hoa.pk, "thumb"]))
     assert response.status_code == 200
-    assert "no-store" in response["Cache-Control"] and "max-age=300" not in response["Cache-Control"]
+    assert (
+        "no-store" in response["Cache-Control"] and "max-age=300" not in response["Cache-Control"]
+    )

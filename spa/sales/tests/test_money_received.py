@@ -121,3 +121,21 @@ def test_back_bar_products_are_not_offered_for_sale(client, receptionist_a, hoa,
     page = client.get(reverse("sales:checkout", args=[hoa.pk])).content.decode()
     assert catalogue["sunscreen"].name in page
     assert catalogue["peel"].name not in page
+
+
+def test_money_pages_show_words_not_codes(client, receptionist_a, hoa, catalogue, branch_a):
+    from spa.sales.services import prepaid_top_up
+
+    prepaid_top_up(actor=receptionist_a, client=hoa, branch=branch_a, paid=500_000, bonus=50_000,
+                   method="transfer")  # fmt: skip
+    checkout_issue(actor=receptionist_a, data=Checkout(client=hoa, branch=branch_a, lines=[
+        Line(kind="service", description="Peel", unit_price=450_000, service=catalogue["facial"])],
+        payments={"cash": 100_000}))  # fmt: skip
+    client.force_login(receptionist_a)
+    money = client.get(reverse("sales:money", args=[hoa.pk])).content.decode()
+    report = client.get(reverse("sales:report")).content.decode()
+    for code in (">top_up<", ">bonus<", ">invoice<", ">earned<"):
+        assert code not in money
+    assert "Nạp tiền" in money
+    assert "Tiền mặt" in report and "Chuyển khoản" in report
+    assert "<dt>cash</dt>" not in report and "<dt>transfer</dt>" not in report
