@@ -129,6 +129,8 @@ AXES_COOLOFF_TIME = "spa.accounts.lockout.cool_off"
 AXES_LOCKOUT_CALLABLE = "spa.accounts.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Per-address throttling is django-ratelimit's (LOGIN_RATE_PER_ADDRESS), not an axes lockout.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 OTP_TOTP_ISSUER = env.str("OTP_ISSUER", default="Spa")
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,6 +1,6 @@
 import contextlib
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -178,6 +178,7 @@ class Command(BaseCommand):
                     granted=rng.random() < 0.8, method=rng.choice(ConsentMethod.values),
                 )  # fmt: skip
         self.seed_treatments(rng, branches, staff, allergens)
+        _backdate_profiles(rng)
         self.seed_bookings(rng, branches, staff)
         self.seed_sales(rng, branches, staff)
         self.stdout.write(
@@ -396,9 +397,9 @@ class Command(BaseCommand):
                                   tested_on=(now - timedelta(days=200)).date(), result="passed")  # fmt: skip
             count = 6 if index == 0 else rng.randint(1, 5)
             for n in range(count):
-                when = now - timedelta(
-                    days=14 * (count - n) + rng.randint(0, 3), hours=rng.randint(0, 6)
-                )
+                day = timezone.localdate() - timedelta(days=14 * (count - n) + rng.randint(0, 3))
+                when = timezone.make_aware(datetime.combine(
+                    day, time(rng.randint(9, 19), rng.choice([0, 15, 30, 45]))))  # fmt: skip
                 photos = []
                 if index == 0 or rng.random() < 0.1:
                     photos = [
@@ -420,9 +421,21 @@ class Command(BaseCommand):
                     break  # a real conflict in the demo client's health: leave it for the demo
 
 
+def _backdate_profiles(rng) -> None:
+    """A client of the demo became one before their first logged session, not today."""
+    from django.db.models import Min
+
+    for client_id, first in (
+        Client.objects.filter(sessions__isnull=False).annotate(first=Min("sessions__performed_at"))
+        .values_list("id", "first")
+    ):  # fmt: skip
+        Client.objects.filter(pk=client_id).update(
+            created_at=first - timedelta(days=rng.randint(0, 30), hours=1)
+        )
+
+
 def _seed_bookings(self, rng, branches, staff):
     """Working hours for every technician and a realistic few days of appointments."""
-    from datetime import datetime, time
 
     from spa.booking.models import Shift
     from spa.booking.services import Booking, SlotTaken, appointment_book
