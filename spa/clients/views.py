@@ -11,6 +11,7 @@ from django_ratelimit.decorators import ratelimit
 
 from spa.accounts.models import SpaSettings
 from spa.audit.models import AuditEntry
+from spa.audit.presenter import present_changes
 from spa.booking.selectors import client_appointment_counts, client_upcoming
 from spa.clients import exports
 from spa.clients.duplicates import client_duplicates
@@ -308,13 +309,15 @@ def client_history(request: HttpRequest, client_id: int) -> HttpResponse:
     }
     rows = []
     for entry in entries:
-        changes = [(k, v[0], v[1]) for k, v in entry.changes.items()]
+        changes = present_changes(entry.changes)
         if show_health and entry.sensitive_changes:
+            sensitive = {}
             for key, (old, new) in entry.sensitive_changes.items():
                 if key in list_names:
                     old = [list_names[key].get(c, c) for c in old or []]
                     new = [list_names[key].get(c, c) for c in new or []]
-                changes.append((key, old, new))
+                sensitive[key] = [old, new]
+            changes += present_changes(sensitive)
         rows.append({"entry": entry, "changes": changes,
                      "hidden_health": bool(entry.sensitive_changes) and not show_health})  # fmt: skip
     return render(request, "clients/history.html", {"client": client, "rows": rows})
