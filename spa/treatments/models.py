@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from spa.accounts.models import Branch
 from spa.catalog.models import Product, Service
@@ -85,8 +86,9 @@ class SessionProduct(models.Model):
 
 
 class PhotoKind(models.TextChoices):
-    BEFORE = "before", _("Before")
-    AFTER = "after", _("After")
+    # "Before"/"After" of a treatment photo, not of a change in the history.
+    BEFORE = "before", pgettext_lazy("treatment photo", "Before")
+    AFTER = "after", pgettext_lazy("treatment photo", "After")
 
 
 class SessionPhoto(models.Model):
