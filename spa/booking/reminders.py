@@ -48,11 +48,20 @@ class RetryLater(Exception):
 
 def _claimable(now):
     """Reminders a worker may take now: waiting and due, or held by a claim whose lease
-    has run out (its worker died); never for an appointment that has started."""
+    has run out (or that never had one: claimed by a version without leases); never for
+    an appointment that has started."""
+    return _claimable_own(now).filter(appointment__status=Status.BOOKED, appointment__start__gt=now)
+
+
+def _claimable_own(now):
+    """The same condition on the reminder's own columns only. The claim's UPDATE must not
+    join: PostgreSQL re-checks a plain WHERE on the row it waited for, but a join turns
+    the UPDATE into `id IN (subquery)`, which a second worker would pass too."""
+    expired = Q(claimed_until__lt=now) | Q(claimed_until__isnull=True)
     return Reminder.objects.filter(
-        Q(status=ReminderStatus.PENDING) | Q(status=ReminderStatus.SENDING, claimed_until__lt=now),
-        due_at__lte=now, appointment__status=Status.BOOKED, appointment__start__gt=now,
-    )  # fmt: skip
+        Q(status=ReminderStatus.PENDING) | (Q(status=ReminderStatus.SENDING) & expired),
+        due_at__lte=now,
+    )
 
 
 def reminder_claim(reminder_id: int) -> DeliveryAttempt | None:
@@ -60,9 +69,11 @@ def reminder_claim(reminder_id: int) -> DeliveryAttempt | None:
     and its attempt row are one transaction."""
     now = timezone.now()
     lease = timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
+    if not _claimable(now).filter(pk=reminder_id).exists():
+        return None
     with transaction.atomic():
         claimed = (
-            _claimable(now)
+            _claimable_own(now)
             .filter(pk=reminder_id)
             .update(
                 status=ReminderStatus.SENDING, attempts=F("attempts") + 1, claimed_until=now + lease
