@@ -128,6 +128,9 @@ LOGIN_RATE_PER_ADDRESS = env.str("LOGIN_RATE_PER_ADDRESS", default="30/15m")
 AXES_COOLOFF_TIME = "spa.accounts.lockout.cool_off"
 AXES_LOCKOUT_CALLABLE = "spa.accounts.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
+# Each attempt expires after its own account's cool-off (else a login on one account would
+# clean the others' attempts with its own, shorter, cool-off).
+AXES_USE_ATTEMPT_EXPIRATION = True
 AXES_VERBOSE = False
 # Per-address throttling is django-ratelimit's (LOGIN_RATE_PER_ADDRESS), not an axes lockout.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

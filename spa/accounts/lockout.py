@@ -14,9 +14,12 @@ audit history."""
 import math
 from datetime import timedelta
 
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
+from django.db.models import Max
 from django.dispatch import receiver
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
@@ -33,9 +36,24 @@ LONGEST_WAIT_MINUTES = 60
 def cool_off(request=None) -> timedelta:
     """How long a lockout lasts: doubling with every failure past the limit."""
     limit = settings.AXES_FAILURE_LIMIT
-    failures = getattr(request, "axes_failures_since_start", None) or limit
-    extra = max(0, failures - limit) // limit  # doubles every further `limit` failures
+    extra = max(0, _failures(request) - limit) // limit  # doubles every further `limit`
     return timedelta(minutes=min(LONGEST_WAIT_MINUTES, FIRST_WAIT_MINUTES * 2**extra))
+
+
+def _failures(request) -> int:
+    """The account's failures so far. Axes clears its own count on the request before it
+    asks how long a lock lasts, so the stored attempts are read here."""
+    limit = settings.AXES_FAILURE_LIMIT
+    known = getattr(request, "axes_failures_since_start", None)
+    if known:
+        return known
+    username = get_client_username(request) if request is not None else None
+    if not username:
+        return limit
+    stored = AccessAttempt.objects.filter(username=username).aggregate(
+        n=Max("failures_since_start")
+    )
+    return stored["n"] or limit
 
 
 def locked_out(request, original_response=None, credentials=None, *, minutes=None):

@@ -61,3 +61,22 @@ def test_a_good_login_before_the_limit_resets_the_count(receptionist_a):
     for _ in range(3):
         login(http, receptionist_a.username, "wrong")
     assert login(http, receptionist_a.username, "pw").status_code == 302
+
+
+def test_the_lock_really_lasts_longer_after_more_failures(owner, receptionist_a):
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+
+    http = HttpClient()
+    for _ in range(5):
+        login(http, receptionist_a.username, "wrong")
+    for _ in range(10):
+        login(http, owner.username, "wrong")
+    # 90 seconds later: the 1-minute lock is over, the 2-minute one is not.
+    AccessAttempt.objects.update(
+        attempt_time=AccessAttempt.objects.first().attempt_time - timedelta(seconds=90)
+    )
+    assert login(HttpClient(), receptionist_a.username, "pw").status_code == 302
+    locked = login(HttpClient(), owner.username, "pw")
+    assert locked.status_code == 429 and "phút" in locked.content.decode()
