@@ -6,12 +6,13 @@ import base64
 import io
 
 import segno
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from spa.accounts.models import Role, SpaSettings
+from spa.accounts.models import Role, SpaSettings, User
 
 ROLES_WITH_TWO_FACTOR = (Role.OWNER, Role.MANAGER)
 # Pages open to a signed-in user who has not given the code yet.
@@ -28,11 +29,15 @@ def has_device(user) -> bool:
 
 def setup_device(user) -> TOTPDevice:
     """The user's device being set up (unconfirmed until a first code is given)."""
-    TOTPDevice.objects.filter(user=user, confirmed=False).exclude(name="spa").delete()
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=user, confirmed=False, name="spa", defaults={"tolerance": 1}
-    )
-    return device
+    with transaction.atomic():
+        # Two tabs (or a double click) must not make two devices: lock the user first.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        pending = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id")
+        device = pending.first()
+        if device is None:
+            return TOTPDevice.objects.create(user=user, confirmed=False, name="spa", tolerance=1)
+        pending.exclude(pk=device.pk).delete()
+        return device
 
 
 def qr_data_uri(device: TOTPDevice) -> str:

@@ -190,6 +190,14 @@ class Appointment(models.Model):
     def awaiting_confirmation(self) -> bool:
         return self.confirmed_at is None and self.status in ACTIVE_STATUSES
 
+    @property
+    def first_name_to_show(self) -> str:
+        """The client's first name for calendars and agendas; for a booking not yet
+        confirmed, the name typed online (whoever typed a phone learns no name by it)."""
+        if self.confirmed_at is None:
+            return self.online_name or "?"
+        return self.client.given_name
+
 
 class SlotHold(models.Model):
     """What an appointment occupies: its technician, room and machine, for its time.

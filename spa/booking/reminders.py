@@ -189,7 +189,7 @@ def agendas_send(*, day=None) -> int:
         with translation.override(member.language):
             lines = [
                 f"{timezone.localtime(a.start):%H:%M}-{timezone.localtime(a.end):%H:%M}  "
-                f"{a.client.given_name}  {', '.join(s.name for s in a.services.all())}"
+                f"{a.first_name_to_show}  {', '.join(s.name for s in a.services.all())}"
                 + (f"  ({a.room.name})" if a.room_id else "")
                 for a in appointments
             ]

@@ -296,7 +296,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         event.add("dtend", a.end)
         event.add("dtstamp", now)
         event.add(
-            "summary", f"{a.client.given_name}: {', '.join(s.name for s in a.services.all())}"
+            "summary", f"{a.first_name_to_show}: {', '.join(s.name for s in a.services.all())}"
         )
         event.add("location", f"{a.branch.name}{' · ' + a.room.name if a.room_id else ''}")
         event.add("status", "CONFIRMED" if a.status != "no_show" else "CANCELLED")

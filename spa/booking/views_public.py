@@ -3,13 +3,15 @@ of anyone else's shown. CSRF-protected and rate-limited per address."""
 
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_ratelimit.decorators import ratelimit
 
 from spa.accounts.models import Branch, SpaSettings
@@ -20,6 +22,7 @@ from spa.booking.services import Booking, SlotTaken, appointment_book
 from spa.catalog.models import Service, ServicePrice
 from spa.clients.models import Client, ClientPhone, ClientSource
 from spa.clients.services import PhoneInput, client_create, consent_request_add
+from spa.core.params import param_id
 
 DAYS_AHEAD = 14
 DONE_SALT = "public-booking-done"
@@ -72,12 +75,8 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     form = PublicBookingForm(data if request.method == "POST" else None,
                              initial={"service": data.get("service"), "start": data.get("start")})  # fmt: skip
-    service_id = data.get("service", "")
-    service = (
-        Service.objects.filter(pk=service_id, is_active=True).first()
-        if service_id.isdigit()
-        else None
-    )
+    service_id = param_id(data.get("service"))
+    service = Service.objects.filter(pk=service_id, is_active=True).first() if service_id else None
     if service is None:
         raise Http404
     if request.method == "POST" and form.is_valid():
@@ -96,7 +95,7 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
                     actor=None,
                     data=Booking(client=client, branch=branch, services=[cleaned["service"]], start=start,
                                  source=Source.ONLINE, online_name=cleaned["full_name"],
-                                 notes=_("Booked online as: %(name)s") % {"name": cleaned["full_name"]}),
+                                 notes=_for_staff(gettext_noop("Booked online as: %(name)s"), name=cleaned["full_name"])),
                 )  # fmt: skip
         except SlotTaken:
             form.add_error(None, _("Sorry, this time was just taken. Please choose another."))
@@ -110,6 +109,19 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
         start_at = None
     return render(request, "booking/public/confirm.html",
                   {"branch": branch, "form": form, "service": service, "start_at": start_at})  # fmt: skip
+
+
+ELSEWHERE_NOTE = gettext_noop(
+    "Booked online with a phone that is also on a profile of another branch: check whether "
+    "it is the same person and merge."
+)
+
+
+def _for_staff(message: str, **values) -> str:
+    """Text stored for the spa's staff is written in the spa's language, not in the
+    language the visitor chose on the public page."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(message) % values if values else _(message)
 
 
 def done(request: HttpRequest, code: str) -> HttpResponse:
@@ -151,8 +163,7 @@ def _client_for(branch: Branch, cleaned: dict) -> Client:
         client = client_create(
             actor=None,
             fields={"full_name": cleaned["full_name"], "branch": branch, "source": source,
-                    "notes": _("Booked online with a phone that is also on a profile of another "
-                               "branch: check whether it is the same person and merge.") if elsewhere else ""},
+                    "notes": _for_staff(ELSEWHERE_NOTE) if elsewhere else ""},
             phones=[PhoneInput(phone=phone)], confirm_different=elsewhere,
         )  # fmt: skip
     if cleaned.get("remind_by"):

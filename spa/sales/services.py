@@ -15,6 +15,7 @@ from spa.audit.services import audit_record
 from spa.catalog.models import MovementReason
 from spa.catalog.services import stock_move
 from spa.clients.models import Client, Tier
+from spa.core.money import format_money
 from spa.sales.ledger import InsufficientBalance, ledger_post
 from spa.sales.models import (
     MONEY_IN,
@@ -205,6 +206,13 @@ def package_sale(
 
     if paid_now < 0 or paid_now > price:
         raise CheckoutError(_("The amount paid must be between 0 and the price."))
+    tier_percent = int(LoyaltyProgram.current().tier_discounts.get(client.tier, 0))
+    total = price - _percent(price, tier_percent)
+    if paid_now > total:
+        raise CheckoutError(
+            _("With the client's tier discount (%(percent)s%%) the total is %(total)s: "
+              "enter at most that.") % {"percent": tier_percent, "total": format_money(total)}
+        )  # fmt: skip
     if paid_now and method not in MONEY_IN:
         raise CheckoutError(_("Enter the amount paid and how."))
     with transaction.atomic():
@@ -493,8 +501,13 @@ def credit_note_issue(
         ):
             raise CheckoutError(_("This invoice has already been corrected."))
         client = original.client
-        # What the invoice billed may be billed again (on a new, correct invoice).
+        # What the invoice billed may be billed again (on a new, correct invoice): a package
+        # is back to what it was before this invoice billed it.
         Billed.objects.filter(invoice=original).delete()
+        for line in original.lines.filter(kind=LineKind.PACKAGE).exclude(package=None):
+            TreatmentPackage.objects.filter(pk=line.package_id).update(
+                amount_paid=F("price") - line.unit_price
+            )
         note = Invoice.objects.create(
             branch=original.branch, number=_next_number(original.branch), kind=InvoiceKind.CREDIT_NOTE,
             corrects=original, client=client, issued_by=actor, subtotal=-original.subtotal,

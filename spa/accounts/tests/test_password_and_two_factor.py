@@ -95,3 +95,12 @@ def test_account_pages_matrix(client, people):
     assert statuses(client, people, reverse("accounts:two_factor_setup")) == [
         302, 200, 200, 200, 403, 403, 403, 403,
     ]  # fmt: skip
+
+
+def test_opening_the_setup_twice_keeps_one_pending_device(client, manager_a):
+    client.force_login(manager_a)
+    first = client.get(reverse("accounts:two_factor_setup")).content.decode()
+    TOTPDevice.objects.create(user=manager_a, confirmed=False, name="spa")  # a second tab's race
+    second = client.get(reverse("accounts:two_factor_setup"))
+    assert second.status_code == 200 and TOTPDevice.objects.filter(user=manager_a).count() == 1
+    assert 'data-testid="qr"' in first

@@ -149,3 +149,23 @@ def test_reloading_the_booked_page_does_not_book_again(branch_a, catalogue, work
     assert Appointment.objects.count() == 1
     tampered = response["Location"][:-3] + "xyz"
     assert public.get(tampered).status_code == 404
+
+
+@pytest.mark.django_db
+def test_calendar_feed_and_agenda_show_the_typed_name_until_confirmed(
+    client, make_client, technician_a, branch_a, catalogue, working_week, mailoutbox
+):
+    from spa.booking.models import CalendarFeed
+    from spa.booking.reminders import agendas_send
+
+    make_client("Nguyễn Thị Hoa", phone="0912345678")
+    working_week["technicians"][1].is_active = False
+    working_week["technicians"][1].save()
+    book_online(branch_a, catalogue, "0912345678", name="Khách Lạ")
+    feed = CalendarFeed.objects.create(staff=technician_a)
+    ics = HttpClient().get(reverse("booking:feed", args=[feed.token])).content.decode()
+    assert "Khách Lạ" in ics and "Hoa" not in ics
+    technician_a.email = "thao@example.com"
+    technician_a.save()
+    agendas_send(day=tomorrow_at(0).date())
+    assert "Khách Lạ" in mailoutbox[0].body and "Hoa" not in mailoutbox[0].body

@@ -88,3 +88,9 @@ def test_a_decompression_bomb_is_refused_as_a_bad_photo(client, receptionist_a, 
     assert response.status_code == 200
     hoa.refresh_from_db()
     assert not hoa.photo
+
+
+def test_a_nul_in_the_path_and_odd_digits_are_not_server_errors(client, branch_a):
+    assert client.get("/calendar/feed/a%00b.ics").status_code == 400
+    confirm = reverse("public_booking:confirm", args=[branch_a.code])
+    assert client.get(confirm, {"service": "²"}).status_code == 404

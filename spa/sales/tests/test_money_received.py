@@ -139,3 +139,31 @@ def test_money_pages_show_words_not_codes(client, receptionist_a, hoa, catalogue
     assert "Nạp tiền" in money
     assert "Tiền mặt" in report and "Chuyển khoản" in report
     assert "<dt>cash</dt>" not in report and "<dt>transfer</dt>" not in report
+
+
+def test_a_silver_client_pays_the_package_price_less_her_tier_discount(
+    client, receptionist_a, hoa, catalogue
+):
+    from spa.clients.models import Client
+
+    Client.objects.filter(pk=hoa.pk).update(tier="silver")  # 3 % off by default
+    client.force_login(receptionist_a)
+    refused = sell(client, hoa, catalogue, paid_now="3000000", method="cash")
+    assert refused.status_code == 200 and "2.910.000" in refused.content.decode()
+    assert not TreatmentPackage.objects.exists()
+    assert sell(client, hoa, catalogue, paid_now="2910000", method="cash").status_code == 302
+    assert Invoice.objects.get().debt_created == 0
+
+
+def test_a_credited_package_can_be_billed_again(
+    receptionist_a, manager_a, hoa, catalogue, branch_a
+):
+    from spa.sales.services import credit_note_issue, package_sale, unbilled_packages
+
+    package, invoice = package_sale(actor=receptionist_a, client=hoa, branch=branch_a, name="Peel",
+                                    services=[catalogue["facial"]], total_sessions=5, price=2_000_000,
+                                    paid_now=500_000, method="cash")  # fmt: skip
+    assert list(unbilled_packages(hoa)) == []
+    credit_note_issue(actor=manager_a, invoice=invoice, reason="bán nhầm")
+    package.refresh_from_db()
+    assert list(unbilled_packages(hoa)) == [package] and package.to_bill == 2_000_000
