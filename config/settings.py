@@ -4,6 +4,7 @@ Every setting that differs between a one-computer spa and a chain comes from the
 environment; the defaults are the embedded, single-machine ones.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -16,8 +17,13 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
+# Commands that read the code but never sign, serve or send anything work on a fresh
+# checkout without .env (a developer's `manage.py makemigrations --check`, say).
+_KEYLESS_COMMANDS = {"makemigrations", "check", "makemessages", "compilemessages",
+                     "generate_field_key", "help", "version"}  # fmt: skip
+_command = sys.argv[1] if len(sys.argv) > 1 and Path(sys.argv[0]).name == "manage.py" else ""
 if not SECRET_KEY:
-    if DEBUG or env.bool("TESTING", default=False):
+    if DEBUG or env.bool("TESTING", default=False) or _command in _KEYLESS_COMMANDS:
         SECRET_KEY = "insecure-development-key-do-not-use-in-production"
     else:
         raise environ.ImproperlyConfigured("Set SECRET_KEY (./start.sh writes one into .env).")
