@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "spa.treatments",
     "spa.booking",
     "spa.sales",
+    "spa.office",
     "huey.contrib.djhuey",
 ]
 

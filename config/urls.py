@@ -14,6 +14,7 @@ urlpatterns = [
     path("calendar/", include("spa.booking.urls")),
     path("book/", include("spa.booking.urls_public")),
     path("sales/", include("spa.sales.urls")),
+    path("settings/", include("spa.office.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

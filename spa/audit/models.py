@@ -22,6 +22,7 @@ class Action(models.TextChoices):
     APPOINTMENT = "appointment", _("Appointment")
     SALE = "sale", _("Sale or payment")
     LOGIN_FAILED = "login_failed", _("Failed login")
+    SETTINGS = "settings", _("Settings changed")
 
 
 class AuditEntry(models.Model):
@@ -43,6 +44,8 @@ class AuditEntry(models.Model):
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     client_id = models.BigIntegerField(_("client"), null=True, db_index=True)
     summary = models.CharField(_("summary"), max_length=255, blank=True)
+    # What a settings change was about ("catalog.service:12"); empty for client entries.
+    subject = models.CharField(_("subject"), max_length=80, blank=True, db_index=True)
     # {"field": [old, new], ...} for fields that are not health data.
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     sensitive_changes = EncryptedJSONField(_("health changes"), null=True, blank=True)

@@ -171,6 +171,26 @@ def can_see_cash_report(user) -> bool:
     return _role(user) in (Role.OWNER, Role.MANAGER, Role.RECEPTIONIST)
 
 
+def can_open_settings(user) -> bool:
+    """The settings pages: the owner for the whole spa, a manager for their branch."""
+    return _role(user) in (Role.OWNER, Role.MANAGER)
+
+
+def can_manage_spa(user) -> bool:
+    """Spa-wide settings (catalogue, money, messages, branches): the owner only."""
+    return _role(user) == Role.OWNER
+
+
+def settings_branch_ids(user) -> list[int] | None:
+    """The branches whose settings `user` may change: None means every branch."""
+    role = _role(user)
+    if role == Role.OWNER:
+        return None
+    if role == Role.MANAGER and user.branch_id:
+        return [user.branch_id]
+    return []
+
+
 def capabilities(user) -> dict[str, bool]:
     """All capabilities of `user`, for templates."""
     return {
@@ -201,4 +221,5 @@ def capabilities(user) -> dict[str, bool]:
         "see_calendar": can_see_calendar(user),
         "minimal": technician_minimal(user),
         "owner": is_owner(user),
+        "settings": can_open_settings(user),
     }

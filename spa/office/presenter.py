@@ -1,0 +1,57 @@
+"""A settings change read as a person reads it: which record (its kind and name), the
+field labels of its model, values formatted (choices by their label, money, dates)."""
+
+from django.apps import apps
+from django.db import models
+from django.utils.translation import gettext as _
+
+from spa.audit.presenter import EMPTY, format_value
+from spa.core.money import format_money
+
+MONEY_HINTS = ("price", "amount", "cost", "value", "threshold_spend")
+
+
+def _model_of(subject: str):
+    label = subject.split(":", 1)[0]
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def _value(field, value) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return EMPTY
+    if field is not None:
+        if field.choices and not isinstance(value, list | dict):
+            return str(dict(field.flatchoices).get(value, value))
+        if (
+            isinstance(field, models.BigIntegerField)
+            and isinstance(value, int)
+            and any(hint in field.name for hint in MONEY_HINTS)
+        ):
+            return format_money(value)
+    return format_value(getattr(field, "name", ""), value)
+
+
+def present_settings_entry(entry) -> tuple[str, list[tuple[str, str, str]]]:
+    """(what, [(label, before, after)]) for one settings audit entry."""
+    model = _model_of(entry.subject)
+    kind = str(model._meta.verbose_name).capitalize() if model else _("Setting")
+    what = f"{kind}: {entry.summary}" if entry.summary else kind
+    rows = []
+    for key, pair in entry.changes.items():
+        old, new = (list(pair) + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+        field = None
+        if model is not None:
+            try:
+                field = model._meta.get_field(key)
+            except Exception:  # noqa: BLE001 - a key that is not a field (a computed part)
+                field = None
+        label = (
+            str(field.verbose_name).capitalize()
+            if field is not None and hasattr(field, "verbose_name")
+            else key.replace("_", " ").capitalize()
+        )
+        rows.append((label, _value(field, old), _value(field, new)))
+    return what, rows
