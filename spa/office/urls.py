@@ -1,3 +1,10 @@
+"""/settings/…: the shared list/edit pages of every registered section, plus the
+bespoke pages of each area, found in the `urls_<area>.py` modules of this package."""
+
+import importlib
+import pkgutil
+from pathlib import Path
+
 from django.urls import path
 
 from spa.office import views
@@ -12,3 +19,7 @@ urlpatterns = [
     path("s/<slug:slug>/<int:pk>/", views.section_edit, name="section_edit"),
     path("s/<slug:slug>/<int:pk>/active/", views.section_toggle, name="section_toggle"),
 ]
+
+for _module in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: m.name):
+    if _module.name.startswith("urls_"):
+        urlpatterns += importlib.import_module(f"spa.office.{_module.name}").urlpatterns
