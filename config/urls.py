@@ -4,10 +4,13 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from spa.office import views_firstrun
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="clients:search", permanent=False)),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("favicon.svg"))),
+    path("welcome/", views_firstrun.welcome, name="welcome"),
     path("accounts/", include("spa.accounts.urls")),
     path("clients/", include("spa.clients.urls")),
     path("treatments/", include("spa.treatments.urls")),

@@ -3,11 +3,12 @@ from django.urls import path, reverse_lazy
 
 from spa.accounts import views
 from spa.accounts.lockout import LoginView
+from spa.office.views_firstrun import login_or_welcome
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("login/", LoginView.as_view(), name="login"),
+    path("login/", login_or_welcome(LoginView.as_view()), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.language, name="language"),
     path("me/", views.account, name="account"),

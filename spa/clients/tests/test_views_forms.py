@@ -233,12 +233,12 @@ def test_language_switch_is_saved_on_the_account(client, receptionist_a):
 @pytest.mark.parametrize(
     "language, word", [("vi", "Đăng nhập"), ("en", "Log in"), ("zh-hans", "登录")]
 )
-def test_login_page_in_each_language(client, language, word):
+def test_login_page_in_each_language(client, owner, language, word):
     client.cookies["django_language"] = language
     assert word in client.get(reverse("accounts:login")).content.decode()
 
 
-def test_login_page_defaults_to_vietnamese_whatever_the_browser_says(client):
+def test_login_page_defaults_to_vietnamese_whatever_the_browser_says(client, owner):
     page = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
     assert "Đăng nhập" in page
 

@@ -49,7 +49,7 @@ def test_no_template_has_an_inline_script_or_event_handler():
 
 
 @pytest.mark.django_db
-def test_there_is_a_favicon(client):
+def test_there_is_a_favicon(client, owner):
     page = client.get(reverse("accounts:login")).content.decode()
     assert 'rel="icon"' in page
     assert client.get("/favicon.ico").status_code == 301
