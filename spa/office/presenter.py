@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from spa.audit.presenter import EMPTY, format_value
 from spa.core.money import format_money
+from spa.office.audit import SECRET_CHANGED
 
 MONEY_HINTS = ("price", "amount", "cost", "value", "threshold_spend")
 
@@ -20,6 +21,8 @@ def _model_of(subject: str):
 
 
 def _value(field, value) -> str:
+    if value == SECRET_CHANGED:
+        return _("changed")
     if value is None or value == "" or value == [] or value == {}:
         return EMPTY
     if field is not None:
