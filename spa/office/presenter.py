@@ -25,6 +25,20 @@ def _value(field, value) -> str:
         return _("changed")
     if value is None or value == "" or value == [] or value == {}:
         return EMPTY
+    name = getattr(field, "name", "")
+    if name == "reminder_offsets" and isinstance(value, list):
+        from spa.booking.models import duration_label
+
+        return ", ".join(duration_label(int(m)) for m in value)
+    if name in ("tier_thresholds", "tier_discounts") and isinstance(value, dict):
+        from spa.clients.models import Tier
+
+        labels = dict(Tier.choices)
+        return "; ".join(
+            f"{labels.get(code, code)}: "
+            + (format_money(v) if name == "tier_thresholds" else f"{v}%")
+            for code, v in value.items()
+        )
     if field is not None:
         if field.choices and not isinstance(value, list | dict):
             return str(dict(field.flatchoices).get(value, value))

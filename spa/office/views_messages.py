@@ -125,5 +125,5 @@ def template_preview_part(request: HttpRequest) -> HttpResponse:
     unknown = template_placeholders_unknown(body)
     return render(request, "office/messages/preview.html", {
         "text": template_preview(body) if body.strip() and not unknown else "",
-        "unknown": unknown,
+        "unknown": [u if u in ("{", "}") else f"{{{u}}}" for u in unknown],
     })  # fmt: skip
