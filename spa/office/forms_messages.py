@@ -5,6 +5,7 @@ templates checked for unknown placeholders, and the test-message forms."""
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -89,7 +90,7 @@ class SecretsMixin:
     def _setup_secrets(self, spa: SpaSettings):
         for name in self.secrets:
             label = SpaSettings._meta.get_field(name).verbose_name
-            self.fields[name] = _secret_field(label.capitalize(), bool(getattr(spa, name)))
+            self.fields[name] = _secret_field(capfirst(label), bool(getattr(spa, name)))
             self.fields[f"clear_{name}"] = forms.BooleanField(
                 label=_("Remove the stored %(what)s") % {"what": label}, required=False
             )
