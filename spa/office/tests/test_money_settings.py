@@ -312,3 +312,36 @@ def test_the_history_names_tiers_and_reminder_times_as_people_read_them(client, 
     assert "Bạc: 5.000.000 ₫" in history and "Kim cương: 12%" in history
     assert "3 ngày" in history and "1 giờ 30 phút" in history
     assert "silver" not in history and "4320" not in history
+
+
+@pytest.mark.parametrize(
+    ("url_name", "data"),
+    [
+        ("office:money_loyalty", {}),
+        ("office:money_loyalty", {**LOYALTY, "threshold_gold": "9" * 40, "point_value": "1e5"}),
+        (
+            "office:money_loyalty",
+            {**LOYALTY, "referral_reward_kind": "cash\x00", "discount_gold": "5.5"},
+        ),
+        ("office:money_invoice", {"part": "currency", "currency": "EUR"}),
+        (
+            "office:money_invoice",
+            {"part": "header", "invoice_legal_name": "x" * 500, "invoice_phone": "abc"},
+        ),
+        ("office:messages_reminders", {"amount_0": "9" * 30, "unit_0": "weeks"}),
+        ("office:messages_email", {"smtp_host": "a b", "smtp_port": "70000", "smtp_from": "x"}),
+        ("office:messages_gateways", {"sms_gateway_url": "javascript:alert(1)"}),
+        ("office:messages_gateways_test", {"channel": "wechat", "phone": ""}),
+        ("office:messages_email_test", {"email": "not an address"}),
+        ("office:messages_preview", {"body": "{" * 6000}),
+    ],
+)
+def test_bad_input_is_refused_without_saving_anything(client, owner, url_name, data):
+    client.force_login(owner)
+    before = SpaSettings.current().__dict__.copy(), LoyaltyProgram.current().tier_thresholds
+    response = client.post(reverse(url_name), data)
+    assert response.status_code in (200, 400)  # 400: a NUL byte is refused before any view
+    after = SpaSettings.current().__dict__.copy(), LoyaltyProgram.current().tier_thresholds
+    before[0].pop("_state"), after[0].pop("_state")
+    assert after == before
+    assert not settings_entries()
