@@ -185,8 +185,6 @@ FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Ho_Chi_Minh")
-# Money is kept as integers in this currency's minor unit: VND (default), CNY or USD.
-CURRENCY = env.str("CURRENCY", default="VND")
 # The phone region assumed for numbers typed without a country code.
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="VN")
 

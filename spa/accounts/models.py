@@ -3,6 +3,9 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from spa.core.crypto import EncryptedTextField
+from spa.core.money import CURRENCIES
+
 
 class Branch(models.Model):
     """One location of the spa (chi nhánh)."""
@@ -129,6 +132,28 @@ class SpaSettings(models.Model):
     health_reconfirm_days = models.PositiveIntegerField(
         _("re-confirm the health questionnaire every (days)"), default=365
     )
+    # Printed on every receipt (empty: not printed).
+    invoice_legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    invoice_tax_code = models.CharField(_("tax code"), max_length=14, blank=True)
+    invoice_address = models.CharField(_("registered address"), max_length=255, blank=True)
+    invoice_phone = models.CharField(_("phone on receipts"), max_length=32, blank=True)
+    # Amounts are stored in this currency's minor unit: fixed once an invoice exists.
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=[(c, c) for c in CURRENCIES], default="VND"
+    )
+    smtp_host = models.CharField(
+        _("SMTP server"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "Empty: e-mail goes out through the server set when the product was installed."
+        ),
+    )
+    smtp_port = models.PositiveIntegerField(_("SMTP port"), default=587)
+    smtp_user = models.CharField(_("SMTP user name"), max_length=255, blank=True)
+    smtp_password = EncryptedTextField(_("SMTP password"), blank=True, default="")
+    smtp_use_tls = models.BooleanField(_("use TLS (STARTTLS)"), default=True)
+    smtp_from = models.EmailField(_("send e-mail from"), blank=True)
 
     class Meta:
         verbose_name = _("spa settings")

@@ -360,3 +360,42 @@ class AgendaSent(models.Model):
 
     def __str__(self) -> str:
         return f"agenda {self.staff_id} {self.day}"
+
+
+class MessageKind(models.TextChoices):
+    REMINDER = "reminder", _("Appointment reminder")
+
+
+class MessageChannel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    ZALO = "zalo", _("Zalo")
+    EMAIL = "email", _("Email")
+
+
+class MessageTemplate(models.Model):
+    """The owner's wording of one kind of message, for one channel and one language.
+    Placeholders are {name}, {time}, {service}, … (spa.booking.messaging.PLACEHOLDERS);
+    without a template the spa's reminder text, then the built-in text, is used."""
+
+    kind = models.CharField(_("message"), max_length=20, choices=MessageKind.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    body = models.TextField(_("text"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "channel", "language"]
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "channel", "language"],
+                name="one_template_per_kind_channel_language",
+                violation_error_message=_(
+                    "There is already a text for this message, channel and language."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.get_channel_display()} · {self.get_language_display()}"

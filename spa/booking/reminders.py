@@ -102,10 +102,12 @@ def reminder_deliver(reminder_id: int) -> str:
     )
     appointment, spa = reminder.appointment, SpaSettings.current()
     client = appointment.client
-    subject, text = reminder_text(appointment, spa)
+    subject, text = reminder_text(appointment, spa, reminder.channel)
     try:
         if reminder.channel == Channel.EMAIL:
-            detail = send_email(client.email, subject, text, message_id=reminder.idempotency_key)
+            detail = send_email(
+                client.email, subject, text, message_id=reminder.idempotency_key, spa=spa
+            )
         else:
             phone = client.phones.order_by("-is_primary", "id").first()
             if phone is None:

@@ -191,6 +191,17 @@ def settings_branch_ids(user) -> list[int] | None:
     return []
 
 
+# --- money ---
+def can_manage_money_settings(user) -> bool:
+    """Loyalty, vouchers, the receipt header and the currency: the owner only."""
+    return can_manage_spa(user)
+
+
+def can_manage_message_settings(user) -> bool:
+    """Reminder times, gateways, the mail server and message texts: the owner only."""
+    return can_manage_spa(user)
+
+
 def capabilities(user) -> dict[str, bool]:
     """All capabilities of `user`, for templates."""
     return {

@@ -3,15 +3,36 @@ old -> new. Values are stored as people read them tomorrow too: a related record
 name (it may be renamed later, the entry keeps what it was), a list of records as names,
 a choice as its code (labelled in the reader's language when shown)."""
 
+import hashlib
+import hmac
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 
 from spa.audit.models import Action, AuditEntry
 from spa.audit.services import changes_between
 
 SKIP = {"id", "password", "last_login", "created_at", "updated_at", "created_by"}
+# What a secret (gateway token, SMTP password) leaves in the history: never its value.
+SECRET_WAS = "••••"
+SECRET_CHANGED = "__secret_changed__"
+_FINGERPRINT = "secret:"
+
+
+def is_secret(field) -> bool:
+    from spa.core.crypto import EncryptedField
+
+    return isinstance(field, EncryptedField) or field.name.endswith(("_token", "password"))
+
+
+def _fingerprint(value) -> str:
+    """Tells a change of a secret without keeping it (keyed, so it cannot be guessed)."""
+    if value in (None, ""):
+        return ""
+    digest = hmac.new(settings.SECRET_KEY.encode(), str(value).encode(), hashlib.sha256)
+    return _FINGERPRINT + digest.hexdigest()[:16]
 
 
 def subject_of(obj) -> str:
@@ -57,9 +78,18 @@ def snapshot(obj, fields: list[str] | None = None) -> dict:
             state[field.name] = (
                 str(getattr(obj, field.name)) if getattr(obj, field.attname) else None
             )
+        elif is_secret(field):
+            state[field.name] = _fingerprint(getattr(obj, field.attname))
         else:
             state[field.name] = _plain(getattr(obj, field.attname))
     return state
+
+
+def _hide_secrets(changes: dict) -> dict:
+    for key, (old, new) in list(changes.items()):
+        if any(isinstance(v, str) and v.startswith(_FINGERPRINT) for v in (old, new)):
+            changes[key] = [SECRET_WAS if old else None, SECRET_CHANGED if new else None]
+    return changes
 
 
 def record_settings_change(
@@ -74,7 +104,7 @@ def record_settings_change(
     `before` is the snapshot taken before the change ({} for a new record); `after`
     defaults to a fresh snapshot of `obj`. Nothing is written when nothing changed."""
     after = snapshot(obj) if after is None else after
-    changes = changes_between(before, after)
+    changes = _hide_secrets(changes_between(before, after))
     if not changes and before:
         return None
     return AuditEntry.objects.create(

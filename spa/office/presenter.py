@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from spa.audit.presenter import EMPTY, format_value
 from spa.core.money import format_money
+from spa.office.audit import SECRET_CHANGED
 
 MONEY_HINTS = ("price", "amount", "cost", "value", "threshold_spend")
 
@@ -20,8 +21,24 @@ def _model_of(subject: str):
 
 
 def _value(field, value) -> str:
+    if value == SECRET_CHANGED:
+        return _("changed")
     if value is None or value == "" or value == [] or value == {}:
         return EMPTY
+    name = getattr(field, "name", "")
+    if name == "reminder_offsets" and isinstance(value, list):
+        from spa.booking.models import duration_label
+
+        return ", ".join(duration_label(int(m)) for m in value)
+    if name in ("tier_thresholds", "tier_discounts") and isinstance(value, dict):
+        from spa.clients.models import Tier
+
+        labels = dict(Tier.choices)
+        return "; ".join(
+            f"{labels.get(code, code)}: "
+            + (format_money(v) if name == "tier_thresholds" else f"{v}%")
+            for code, v in value.items()
+        )
     if field is not None:
         if field.choices and not isinstance(value, list | dict):
             return str(dict(field.flatchoices).get(value, value))
