@@ -191,6 +191,25 @@ def settings_branch_ids(user) -> list[int] | None:
     return []
 
 
+# --- frontdesk ---
+
+
+def can_use_front_desk(user) -> bool:
+    """The today page (arrivals, alerts, birthdays): the desk and those who run it."""
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.RECEPTIONIST)
+
+
+def lands_on_calendar(user) -> bool:
+    """Technicians start their day on their own column of the calendar."""
+    return _role(user) == Role.TECHNICIAN
+
+
+def can_type_booking_time(user) -> bool:
+    """Book at a time typed by hand rather than one of the free times offered (the
+    booking service still checks it is free)."""
+    return _role(user) in (Role.OWNER, Role.MANAGER)
+
+
 def capabilities(user) -> dict[str, bool]:
     """All capabilities of `user`, for templates."""
     return {
@@ -222,4 +241,5 @@ def capabilities(user) -> dict[str, bool]:
         "minimal": technician_minimal(user),
         "owner": is_owner(user),
         "settings": can_open_settings(user),
+        "front_desk": can_use_front_desk(user),
     }
