@@ -100,7 +100,12 @@ def _add_free_cells(columns, day: date, client_id: int | None) -> None:
             if appointment.status in ("cancelled", "no_show"):
                 continue
             start, end = timezone.localtime(appointment.start), timezone.localtime(appointment.end)
-            first, last = _row(start.hour, start.minute), _row(end.hour, end.minute)
+            first = _row(start.hour, start.minute)
+            last = _row(end.hour, end.minute) + (
+                1 if end.minute % 15 else 0
+            )  # a part-used quarter is taken
+            if end.date() > start.date():
+                last = _row(DAY_END_HOUR, 0)
             taken.update(range(first, max(first + 1, last)))
         cells = []
         for shift in column.shifts:

@@ -39,10 +39,15 @@ def _branch(request: HttpRequest) -> Branch:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Where a login lands: technicians on their own day, everyone else on today."""
-    if access.lands_on_calendar(request.user):
+    user = request.user
+    if access.lands_on_calendar(user) and user.branch_id:
         return redirect("booking:day")
-    if access.can_use_front_desk(request.user):
+    has_branch = (
+        Branch.objects.filter(is_active=True).exists() if access.is_owner(user) else user.branch_id
+    )
+    if access.can_use_front_desk(user) and has_branch:
         return redirect("desk:today")
+    # A spa without branches yet (a fresh install), or staff not placed in one.
     return redirect("clients:search")
 
 
