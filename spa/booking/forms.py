@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -96,8 +96,9 @@ class BookingForm(forms.Form):
 
     def _free_times(self) -> list[str]:
         services, technician, day = self._picked()
-        if not services or day is None:
-            return []
+        today = timezone.localdate()
+        if not services or day is None or not (today <= day <= today + timedelta(days=366)):
+            return []  # nothing is free in the past, nor bookable years ahead
         slots = free_slots(
             branch=self.branch, services=services, first_day=day, days=1, technician=technician
         )
