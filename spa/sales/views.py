@@ -196,11 +196,14 @@ def checkout(request: HttpRequest, client_id: int) -> HttpResponse:
             invoice = checkout_issue(actor=request.user, data=data)
         except CheckoutError as refused:
             form.add_error(None, refused.message)
+            problem = refused.message
         else:
             messages.success(request, _("Invoice %(code)s issued.") % {"code": invoice.code})
             return redirect("sales:invoice", invoice.pk)
     elif request.method == "GET":
         quote, problem = _default_quote(client, branch, sessions, packages)
+    else:
+        problem = _("Check the amounts entered.")
     return render(request, "sales/checkout.html", {
         "client": client, "form": form, "products": products, "sessions": sessions, "packages": packages,
         "deposits": deposits, "figures": client_money(client), "quote": quote, "problem": problem,
