@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "spa.booking",
     "spa.sales",
     "spa.office",
+    "spa.desk",
     "huey.contrib.djhuey",
 ]
 
@@ -119,7 +120,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "clients:search"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Login throttling (spa/accounts/lockout.py): a lockout per account with back-off, and a

@@ -2,12 +2,15 @@ from django.contrib import admin
 from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from spa.desk import views as desk_views
 
 from spa.office import views_firstrun
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="clients:search", permanent=False)),
+    # Where a login lands: the front desk's today, or a technician's own day.
+    path("", desk_views.home, name="home"),
+    path("today/", include("spa.desk.urls")),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("favicon.svg"))),
     path("welcome/", views_firstrun.welcome, name="welcome"),

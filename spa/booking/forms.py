@@ -1,8 +1,11 @@
+from datetime import date, datetime, timedelta
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from spa.accounts.models import Role, User
+from spa.booking.selectors import free_slots
 from spa.catalog.models import Service
 from spa.clients.forms import DATE_WIDGET, validate_phone
 from spa.core.forms import IdChoiceField, IdMultipleChoiceField
@@ -25,7 +28,18 @@ class BookingForm(forms.Form):
         empty_label=_("Any free technician"),
     )
     day = forms.DateField(label=_("Day"), widget=DATE_WIDGET)
-    time = forms.TimeField(label=_("Time"), widget=TIME_WIDGET)
+    # The free times of the chosen day, services and technician (free_slots); a time
+    # that is not one of them is refused here, and the booking service checks again.
+    time = forms.ChoiceField(
+        label=_("Free time"), required=False, choices=(),
+        error_messages={"invalid_choice": _(
+            "%(value)s is not free for these services and technician: choose one of the free times."
+        )},
+    )  # fmt: skip
+    other_time = forms.TimeField(
+        label=_("Or type a time"), required=False, widget=TIME_WIDGET,
+        help_text=_("Still checked: the technician, a room and a machine must be free."),
+    )  # fmt: skip
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
     repeat_every = forms.IntegerField(
         label=_("Repeat every"), required=False, min_value=1, max_value=365
@@ -42,8 +56,9 @@ class BookingForm(forms.Form):
         required=False, empty_label="—",
     )  # fmt: skip
 
-    def __init__(self, *args, branch, client=None, **kwargs):
+    def __init__(self, *args, branch, client=None, may_type_time=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.branch = branch
         self.fields["technician"].queryset = User.objects.filter(
             branch=branch, role=Role.TECHNICIAN, is_active=True
         ).order_by("last_name", "first_name")
@@ -52,13 +67,52 @@ class BookingForm(forms.Form):
                 client=client, status=PackageStatus.ACTIVE
             )
         self.initial.setdefault("day", timezone.localdate())
+        if not may_type_time:
+            del self.fields["other_time"]
+        self.services_chosen = bool(self._picked()[0])
+        self.free_times = self._free_times()
+        self.fields["time"].choices = [("", "—"), *((t, t) for t in self.free_times)]
+
+    def _picked(self):
+        """The services, technician and day as chosen so far (posted, or the initial
+        values of a link), each None or empty when not (yet) valid."""
+        source = self.data if self.is_bound else self.initial
+        ids = source.getlist("services") if hasattr(source, "getlist") else source.get("services")
+        try:
+            services = list(self.fields["services"].clean(ids or []))
+        except forms.ValidationError:
+            services = []
+        try:
+            technician = self.fields["technician"].clean(source.get("technician"))
+        except forms.ValidationError:
+            technician = None
+        day = source.get("day")
+        if not isinstance(day, date):
+            try:
+                day = self.fields["day"].clean(day)
+            except forms.ValidationError:
+                day = None
+        return services, technician, day
+
+    def _free_times(self) -> list[str]:
+        services, technician, day = self._picked()
+        today = timezone.localdate()
+        if not services or day is None or not (today <= day <= today + timedelta(days=366)):
+            return []  # nothing is free in the past, nor bookable years ahead
+        slots = free_slots(
+            branch=self.branch, services=services, first_day=day, days=1, technician=technician
+        )
+        return [f"{timezone.localtime(slot.start):%H:%M}" for slot in slots]
 
     def clean(self):
         data = super().clean()
-        if data.get("day") and data.get("time"):
-            data["start"] = timezone.make_aware(
-                timezone.datetime.combine(data["day"], data["time"])
-            )
+        picked = data.get("other_time")
+        if picked is None and data.get("time"):
+            picked = datetime.strptime(data["time"], "%H:%M").time()
+        if picked is None and "time" not in self.errors:
+            self.add_error("time", _("Choose one of the free times."))
+        if data.get("day") and picked is not None:
+            data["start"] = timezone.make_aware(timezone.datetime.combine(data["day"], picked))
             if data["start"] < timezone.now():
                 self.add_error("time", _("This time is in the past."))
         if data.get("repeat_every") and not (data.get("repeat_count") or data.get("repeat_until")):

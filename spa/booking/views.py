@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,10 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from icalendar import Calendar, Event
 
-from spa.accounts.models import Branch, Role
+from spa.accounts.models import Branch, Role, User
 from spa.booking.forms import BookingForm, CancelForm, RescheduleForm
 from spa.booking.models import Appointment, CalendarFeed, new_feed_token
-from spa.booking.selectors import appointment_for_user, branch_day, free_slots
+from spa.booking.selectors import appointment_for_user, branch_day
 from spa.booking.services import (
     Booking,
     SlotTaken,
@@ -75,12 +76,60 @@ def day_view(request: HttpRequest) -> HttpResponse:
             {"row": _row(s.start.hour, s.start.minute), "span": max(1, _row(s.end.hour, s.end.minute) - _row(s.start.hour, s.start.minute))}
             for s in column.shifts
         ]  # fmt: skip
+    if access.can_book(request.user):
+        _add_free_cells(columns, day, client_id=param_id(request.GET.get("client")))
     context = {
         "branch": branch, "day": day, "columns": columns, "prev": day - timedelta(days=1),
         "next": day + timedelta(days=1), "hours": range(DAY_START_HOUR, DAY_END_HOUR), "rows": rows,
         "branches": Branch.objects.filter(is_active=True) if request.user.role == Role.OWNER else [],
     }  # fmt: skip
     return render(request, "booking/day.html", context)
+
+
+def _add_free_cells(columns, day: date, client_id: int | None) -> None:
+    """Each empty quarter hour of a technician's working hours becomes a link to book
+    them then: straight to the client's form when the calendar was opened for a client,
+    else to a page that finds the client first. The form offers the real free times."""
+    now = timezone.localtime()
+    target = (
+        reverse("booking:book", args=[client_id]) if client_id else reverse("booking:pick_client")
+    )
+    for column in columns:
+        taken = set()
+        for appointment in column.appointments:
+            if appointment.status in ("cancelled", "no_show"):
+                continue
+            start, end = timezone.localtime(appointment.start), timezone.localtime(appointment.end)
+            first = _row(start.hour, start.minute)
+            last = _row(end.hour, end.minute) + (
+                1 if end.minute % 15 else 0
+            )  # a part-used quarter is taken
+            if end.date() > start.date():
+                last = _row(DAY_END_HOUR, 0)
+            taken.update(range(first, max(first + 1, last)))
+        cells = []
+        for shift in column.shifts:
+            minutes = shift.start.hour * 60 + shift.start.minute
+            end = shift.end.hour * 60 + shift.end.minute
+            minutes = -(-minutes // 15) * 15
+            while minutes + 15 <= end:
+                hour, minute = divmod(minutes, 60)
+                row = _row(hour, minute)
+                past = day < now.date() or (
+                    day == now.date() and (hour, minute) < (now.hour, now.minute)
+                )
+                if DAY_START_HOUR <= hour < DAY_END_HOUR and row not in taken and not past:
+                    time_text = f"{hour:02d}:{minute:02d}"
+                    query = urlencode(
+                        {
+                            "technician": column.technician.pk,
+                            "day": day.isoformat(),
+                            "time": time_text,
+                        }
+                    )
+                    cells.append({"row": row, "time": time_text, "url": f"{target}?{query}"})
+                minutes += 15
+        column.free_cells = cells
 
 
 def _row(hour: int, minute: int) -> int:
@@ -118,16 +167,44 @@ def week_view(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
+def _booking_initial(request: HttpRequest) -> dict:
+    """What a link into the booking form chooses already: a day-grid cell gives the
+    technician, day and time; a profile or the public page may give services."""
+    initial = {}
+    services = request.GET.getlist("services") or request.GET.getlist("service")
+    if services:
+        initial["services"] = [param_id(v) for v in services if param_id(v)]
+    if param_id(request.GET.get("technician")):
+        initial["technician"] = param_id(request.GET.get("technician"))
+    day = request.GET.get("day") or request.GET.get("date")
+    if day:
+        initial["day"] = param_date(day, default=timezone.localdate())
+    if request.GET.get("time"):
+        initial["time"] = request.GET["time"][:5]
+    return initial
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, client_id: int) -> HttpResponse:
-    """Book a client: one appointment, a recurring series, or a package's next sessions."""
+    """Book a client: one appointment, a recurring series, or a package's next sessions,
+    at one of the free times of the chosen day, services and technician."""
     client = client_get_for_user(request.user, client_id)
     if client is None or client.merged_into_id:
         raise Http404
     _require(access.can_book(request.user))
     branch = request.user.branch or client.branch
-    form = BookingForm(request.POST or None, branch=branch, client=client)
+    may_type = access.can_type_booking_time(request.user)
+    if request.method == "GET" and request.htmx and request.GET.get("part") == "times":
+        # The free times again, for the services, technician and day now chosen.
+        form = BookingForm(request.GET, branch=branch, client=client, may_type_time=may_type)
+        return render(request, "booking/partials/book_times.html", {"form": form, "refresh": True})
+    form = BookingForm(
+        request.POST or None, branch=branch, client=client, may_type_time=may_type,
+        initial=_booking_initial(request) if request.method == "GET" else None,
+    )  # fmt: skip
+    if request.method == "GET" and form.initial.get("time") not in form.free_times:
+        form.initial.pop("time", None)
     conflicts, plan = [], None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -156,21 +233,28 @@ def book(request: HttpRequest, client_id: int) -> HttpResponse:
                 return redirect("booking:detail", appointment.pk)
         except SlotTaken as taken:
             form.add_error(None, taken.message)
-    slots = []
-    if request.method == "GET" and request.GET.get("service"):
-        slots = _slots_for(request, branch)
     return render(request, "booking/book.html", {"client": client, "form": form, "conflicts": conflicts,
-                                                  "plan": plan, "branch": branch, "slots": slots})  # fmt: skip
+                                                  "plan": plan, "branch": branch})  # fmt: skip
 
 
-def _slots_for(request: HttpRequest, branch):
-    from spa.catalog.models import Service
+@login_required
+def pick_client(request: HttpRequest) -> HttpResponse:
+    """From a free cell of the day grid: find the client, then book them at that time."""
+    from spa.clients.selectors import client_search
 
-    service_id = param_id(request.GET.get("service"))
-    service = Service.objects.filter(pk=service_id, is_active=True).first() if service_id else None
-    if service is None:
-        return []
-    return free_slots(branch=branch, services=[service], first_day=_day(request), days=1)
+    _require(access.can_book(request.user))
+    keep = {k: request.GET[k][:20] for k in ("technician", "day", "time") if request.GET.get(k)}
+    technician = None
+    if param_id(keep.get("technician")):
+        technician = User.objects.filter(
+            pk=param_id(keep["technician"]), role=Role.TECHNICIAN, is_active=True
+        ).first()
+    q = request.GET.get("q", "")[:100]
+    result = client_search(user=request.user, q=q)
+    return render(request, "booking/pick_client.html", {
+        "q": q, "result": result, "query": urlencode(keep), "keep": keep, "technician": technician,
+        "day": param_date(keep.get("day"), default=timezone.localdate()),
+    })  # fmt: skip
 
 
 @login_required

@@ -200,6 +200,23 @@ def can_manage_money_settings(user) -> bool:
 def can_manage_message_settings(user) -> bool:
     """Reminder times, gateways, the mail server and message texts: the owner only."""
     return can_manage_spa(user)
+# --- frontdesk ---
+
+
+def can_use_front_desk(user) -> bool:
+    """The today page (arrivals, alerts, birthdays): the desk and those who run it."""
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.RECEPTIONIST)
+
+
+def lands_on_calendar(user) -> bool:
+    """Technicians start their day on their own column of the calendar."""
+    return _role(user) == Role.TECHNICIAN
+
+
+def can_type_booking_time(user) -> bool:
+    """Book at a time typed by hand rather than one of the free times offered (the
+    booking service still checks it is free)."""
+    return _role(user) in (Role.OWNER, Role.MANAGER)
 
 
 def capabilities(user) -> dict[str, bool]:
@@ -233,4 +250,5 @@ def capabilities(user) -> dict[str, bool]:
         "minimal": technician_minimal(user),
         "owner": is_owner(user),
         "settings": can_open_settings(user),
+        "front_desk": can_use_front_desk(user),
     }

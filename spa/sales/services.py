@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from spa.audit.models import Action
 from spa.audit.services import audit_record
-from spa.catalog.models import MovementReason
+from spa.catalog.models import MovementReason, ProductKind
 from spa.catalog.services import stock_move
 from spa.clients.models import Client, Tier
 from spa.core.money import format_money
@@ -95,64 +95,142 @@ def _percent(amount: int, percent: int) -> int:
     return int((Decimal(amount) * Decimal(percent) / 100).to_integral_value())
 
 
-def checkout_issue(*, actor, data: Checkout) -> Invoice:
-    """Turn a visit into an issued invoice: lines, discounts (line, invoice %, tier,
-    voucher, points), payments in parts, the unpaid rest as debt, points earned, tier
-    and referral reward. All or nothing."""
-    if not data.lines:
+@dataclass
+class Quote:
+    """The figures of a checkout, step by step, before anything is saved. The invoice is
+    issued from exactly these figures (checkout_issue calls checkout_quote)."""
+
+    subtotal: int  # lines at their unit price
+    line_discounts: int
+    percent: int
+    percent_discount: int
+    tier: str
+    tier_percent: int
+    tier_discount: int
+    amount_discount: int
+    voucher: Voucher | None
+    voucher_discount: int
+    points: int  # whole points redeemed (rounded up)
+    points_value: int
+    total: int
+    deposits: int
+    paid: int
+    retail_lines: list = field(default_factory=list)
+
+    @property
+    def discount_total(self) -> int:
+        return self.subtotal - self.total
+
+    @property
+    def due(self) -> int:
+        """What is not paid now: it becomes the client's debt."""
+        return self.total - self.paid
+
+
+def _check_lines(lines: list[Line]) -> None:
+    if not lines:
         raise CheckoutError(_("Add at least one line."))
-    for line in data.lines:
+    for line in lines:
         if (
             line.quantity < 1
             or line.unit_price < 0
             or not (0 <= line.discount <= line.quantity * line.unit_price)
         ):
             raise CheckoutError(_("A line has an impossible quantity, price or discount."))
+        # Back-bar products are used up in treatments (the session's stock movement),
+        # never sold to the client.
+        product = line.product if line.kind == LineKind.PRODUCT else None
+        if product is not None and product.kind != ProductKind.RETAIL:
+            raise CheckoutError(
+                _("%(name)s is a back-bar product used in treatments: it cannot be sold.")
+                % {"name": line.description}
+            )
         if line.kind == LineKind.PRODUCT and line.unit_price == 0 and not line.free_reason.strip():
             raise CheckoutError(
                 _("%(name)s has no price: set its price in the catalogue, or say why it is free.")
                 % {"name": line.description}
             )
+
+
+def _voucher_for(code: str) -> Voucher:
+    voucher = Voucher.objects.filter(code__iexact=code.strip()).first()
+    today = timezone.localdate()
+    if voucher is None or (voucher.valid_until and voucher.valid_until < today):
+        raise CheckoutError(_("This voucher does not exist or has expired."))
+    if voucher.used >= voucher.max_uses:
+        raise CheckoutError(_("This voucher has been used up."))
+    return voucher
+
+
+def checkout_quote(*, data: Checkout, client: Client | None = None, program=None) -> Quote:
+    """The checkout's figures (discounts in order: lines, invoice %, tier, amount,
+    voucher, points; then payments) without saving anything. Raises CheckoutError for
+    what the receptionist must correct. checkout_issue issues exactly this."""
+    _check_lines(data.lines)
     if any(amount < 0 for amount in data.payments.values()) or data.prepaid < 0 or data.points < 0:
         raise CheckoutError(_("Amounts cannot be negative."))
+    if any(method not in MONEY_IN for method in data.payments):
+        raise CheckoutError(_("Unknown payment method."))
+    program = program or LoyaltyProgram.current()
+    client = client or data.client
+    subtotal = sum(line.quantity * line.unit_price for line in data.lines)
+    remaining = sum(line.amount for line in data.lines)
+    line_discounts = subtotal - remaining
+    percent = int(data.discount_percent or 0)
+    percent_cut = _percent(remaining, percent)
+    remaining -= percent_cut
+    tier_percent = int(program.tier_discounts.get(client.tier, 0))
+    tier_cut = _percent(remaining, tier_percent)
+    remaining -= tier_cut
+    amount_cut = min(remaining, data.discount_amount)
+    remaining -= amount_cut
+    voucher, voucher_cut = None, 0
+    if data.voucher_code.strip():
+        voucher = _voucher_for(data.voucher_code)
+        voucher_cut = min(remaining, _percent(remaining, voucher.percent) + voucher.amount)
+        remaining -= voucher_cut
+    points, points_value = 0, 0
+    if data.points:
+        points_value = min(remaining, data.points * program.point_value)
+        points = -(-points_value // program.point_value)  # whole points, rounded up
+        remaining -= points_value
+    deposits = _deposits_value(client, data.deposit_ids)
+    paid = sum(data.payments.values()) + data.prepaid + deposits
+    if paid > remaining:
+        raise CheckoutError(_("More is paid than the total."))
+    return Quote(
+        subtotal=subtotal, line_discounts=line_discounts, percent=percent, percent_discount=percent_cut,
+        tier=client.tier, tier_percent=tier_percent, tier_discount=tier_cut, amount_discount=amount_cut,
+        voucher=voucher, voucher_discount=voucher_cut, points=points, points_value=points_value,
+        total=remaining, deposits=deposits, paid=paid,
+        retail_lines=[line for line in data.lines if line.kind == LineKind.PRODUCT],
+    )  # fmt: skip
+
+
+def checkout_issue(*, actor, data: Checkout) -> Invoice:
+    """Turn a visit into an issued invoice: lines, discounts (line, invoice %, tier,
+    voucher, points), payments in parts, the unpaid rest as debt, points earned, tier
+    and referral reward. All or nothing. The figures are checkout_quote's."""
     program = LoyaltyProgram.current()
     with transaction.atomic():
         client = Client.objects.select_for_update().get(pk=data.client.pk)
-        subtotal = sum(line.quantity * line.unit_price for line in data.lines)
-        after_lines = sum(line.amount for line in data.lines)
-        discounts = subtotal - after_lines
-        remaining = after_lines
-        tier_percent = int(program.tier_discounts.get(client.tier, 0))
-        for percent in (data.discount_percent, tier_percent):
-            cut = _percent(remaining, percent)
-            discounts, remaining = discounts + cut, remaining - cut
-        cut = min(remaining, data.discount_amount)
-        discounts, remaining = discounts + cut, remaining - cut
-        if data.voucher_code:
-            cut = _use_voucher(data.voucher_code, remaining)
-            discounts, remaining = discounts + cut, remaining - cut
-        if data.points:
-            value = min(remaining, data.points * program.point_value)
-            points = -(-value // program.point_value)  # whole points, rounded up
-            _debit(client, Account.POINTS, points, "redeemed", actor)
-            discounts, remaining = discounts + value, remaining - value
-        total = remaining
+        quote = checkout_quote(data=data, client=client, program=program)
+        if quote.voucher is not None and not Voucher.objects.filter(
+            pk=quote.voucher.pk, used__lt=F("max_uses")
+        ).update(used=F("used") + 1):
+            raise CheckoutError(_("This voucher has been used up."))
+        if quote.points:
+            _debit(client, Account.POINTS, quote.points, "redeemed", actor)
+        total, paid = quote.total, quote.paid
         number = _next_number(data.branch)
-        paid = (
-            sum(data.payments.values()) + data.prepaid + _deposits_value(client, data.deposit_ids)
-        )
-        if paid > total:
-            raise CheckoutError(_("More is paid than the total."))
         invoice = Invoice.objects.create(
-            branch=data.branch, number=number, client=client, issued_by=actor, subtotal=subtotal,
-            discount_total=discounts, total=total, paid_at_issue=paid, debt_created=total - paid,
+            branch=data.branch, number=number, client=client, issued_by=actor, subtotal=quote.subtotal,
+            discount_total=quote.discount_total, total=total, paid_at_issue=paid, debt_created=quote.due,
             note=data.note[:255],
         )  # fmt: skip
         _write_lines(invoice, data, actor)
         _claim_billables(invoice, data)
         for method, amount in data.payments.items():
-            if method not in MONEY_IN:
-                raise CheckoutError(_("Unknown payment method."))
             if amount:
                 Payment.objects.create(client=client, branch=data.branch, invoice=invoice,
                                        purpose=PaymentPurpose.INVOICE, method=method, amount=amount, by=actor)  # fmt: skip
@@ -240,16 +318,6 @@ def _debit(client, account, amount, reason, actor, **links):
             _("Not enough %(what)s: %(available)s available.")
             % {"what": names[account], "available": short.available}
         ) from None
-
-
-def _use_voucher(code: str, remaining: int) -> int:
-    voucher = Voucher.objects.filter(code__iexact=code.strip()).first()
-    today = timezone.localdate()
-    if voucher is None or (voucher.valid_until and voucher.valid_until < today):
-        raise CheckoutError(_("This voucher does not exist or has expired."))
-    if not Voucher.objects.filter(pk=voucher.pk, used__lt=F("max_uses")).update(used=F("used") + 1):
-        raise CheckoutError(_("This voucher has been used up."))
-    return min(remaining, _percent(remaining, voucher.percent) + voucher.amount)
 
 
 def _deposits_value(client, deposit_ids) -> int:

@@ -7,6 +7,9 @@ app_name = "sales"
 urlpatterns = [
     path("clients/<int:client_id>/", views.money, name="money"),
     path("clients/<int:client_id>/checkout/", views.checkout, name="checkout"),
+    path(
+        "clients/<int:client_id>/checkout/preview/", views.checkout_preview, name="checkout_preview"
+    ),
     path("clients/<int:client_id>/packages/new/", views.package_new, name="package_new"),
     path("clients/<int:client_id>/<str:action>/", views.money_action, name="money_action"),
     path("invoices/<int:invoice_id>/", views.invoice, name="invoice"),

@@ -27,6 +27,7 @@ from spa.sales.services import (
     CheckoutError,
     Line,
     checkout_issue,
+    checkout_quote,
     credit_note_issue,
     debt_pay,
     deposit_forfeit,
@@ -114,62 +115,123 @@ def money_action(request: HttpRequest, client_id: int, action: str) -> HttpRespo
     return redirect("sales:money", client.pk)
 
 
+def _checkout_page(client):
+    """What a checkout offers: unbilled sessions (with the back-bar products used in
+    them, shown but not sold), unbilled packages and held deposits."""
+    sessions = list(unbilled_sessions(client).prefetch_related("product_lines__product"))
+    packages = list(unbilled_packages(client))
+    deposits = list(Deposit.objects.filter(client=client, state=Deposit.State.HELD))
+    return sessions, packages, deposits
+
+
+def _checkout_lines(sessions, packages, *, chosen, chosen_packages, product_rows) -> list[Line]:
+    """The invoice lines the receptionist ticked and typed (products: retail only)."""
+    lines = []
+    for session in sessions:
+        if str(session.pk) not in chosen:
+            continue
+        for service_line in session.service_lines.all():
+            redemption = getattr(session, "redemption", None)
+            if redemption is not None:
+                package = redemption.package
+                lines.append(Line(kind=LineKind.REDEMPTION, unit_price=0, service=service_line.service, session=session,
+                                  description=f"{service_line.service.name} ({package.name} {redemption.number}/{package.total_sessions})"))  # fmt: skip
+            else:
+                lines.append(Line(kind=LineKind.SERVICE, unit_price=service_line.price, service=service_line.service,
+                                  session=session, description=service_line.service.name))  # fmt: skip
+    for package in packages:
+        if str(package.pk) in chosen_packages:
+            lines.append(Line(kind=LineKind.PACKAGE, unit_price=package.to_bill,
+                              package=package, description=package.name))  # fmt: skip
+    for row in product_rows:
+        if row.get("product") and row.get("quantity"):
+            product = row["product"]
+            lines.append(Line(kind=LineKind.PRODUCT, unit_price=product.retail_price, quantity=row["quantity"],
+                              discount=row.get("discount") or 0, product=product, description=product.name,
+                              free_reason=row.get("free_reason") or ""))  # fmt: skip
+    return lines
+
+
+def _checkout_input(request, client, branch, sessions, packages, form, products) -> Checkout:
+    data = form.cleaned_data
+    return Checkout(
+        client=client, branch=branch,
+        lines=_checkout_lines(sessions, packages, chosen=set(request.POST.getlist("sessions")),
+                              chosen_packages=set(request.POST.getlist("packages")),
+                              product_rows=products.cleaned_data),
+        discount_amount=data["discount_amount"] or 0, discount_percent=data["discount_percent"] or 0,
+        voucher_code=data["voucher_code"], points=data["points"] or 0, prepaid=data["prepaid"] or 0,
+        payments={m: data[m] or 0 for m in ("cash", "card", "transfer", "ewallet")},
+        deposit_ids=[d for d in map(param_id, request.POST.getlist("deposits")) if d], note=data["note"],
+    )  # fmt: skip
+
+
+def _default_quote(client, branch, sessions, packages):
+    """The figures of the page as first shown: every session and package ticked."""
+    lines = _checkout_lines(sessions, packages, chosen={str(x.pk) for x in sessions},
+                            chosen_packages={str(p.pk) for p in packages}, product_rows=[])  # fmt: skip
+    if not lines:
+        return None, ""
+    try:
+        return checkout_quote(data=Checkout(client=client, branch=branch, lines=lines)), ""
+    except CheckoutError as refused:
+        return None, refused.message
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def checkout(request: HttpRequest, client_id: int) -> HttpResponse:
     """Turn a visit into an invoice: sessions done, packages and products sold, discounts,
-    payment in one or several parts; what is not paid becomes debt."""
+    payment in one or several parts; what is not paid becomes debt. The running figures
+    (checkout_quote, the same code that issues) are shown before issuing."""
     client = _client(request, client_id)
     branch = request.user.branch or client.branch
-    sessions = list(unbilled_sessions(client))
-    packages = list(unbilled_packages(client))
-    deposits = list(Deposit.objects.filter(client=client, state=Deposit.State.HELD))
+    sessions, packages, deposits = _checkout_page(client)
     form = CheckoutForm(request.POST or None)
     products = ProductSaleFormSet(request.POST or None, prefix="products")
+    quote, problem = None, ""
     if request.method == "POST" and form.is_valid() and products.is_valid():
-        chosen = set(request.POST.getlist("sessions"))
-        lines = []
-        for session in sessions:
-            if str(session.pk) not in chosen:
-                continue
-            for service_line in session.service_lines.all():
-                redemption = getattr(session, "redemption", None)
-                if redemption is not None:
-                    package = redemption.package
-                    lines.append(Line(kind=LineKind.REDEMPTION, unit_price=0, service=service_line.service, session=session,
-                                      description=f"{service_line.service.name} ({package.name} {redemption.number}/{package.total_sessions})"))  # fmt: skip
-                else:
-                    lines.append(Line(kind=LineKind.SERVICE, unit_price=service_line.price, service=service_line.service,
-                                      session=session, description=service_line.service.name))  # fmt: skip
-        chosen_packages = set(request.POST.getlist("packages"))
-        for package in packages:
-            if str(package.pk) in chosen_packages:
-                lines.append(Line(kind=LineKind.PACKAGE, unit_price=package.to_bill,
-                                  package=package, description=package.name))  # fmt: skip
-        for row in products.cleaned_data:
-            if row.get("product") and row.get("quantity"):
-                product = row["product"]
-                lines.append(Line(kind=LineKind.PRODUCT, unit_price=product.retail_price, quantity=row["quantity"],
-                                  discount=row.get("discount") or 0, product=product, description=product.name,
-                                  free_reason=row.get("free_reason") or ""))  # fmt: skip
-        data = form.cleaned_data
+        data = _checkout_input(request, client, branch, sessions, packages, form, products)
         try:
-            invoice = checkout_issue(actor=request.user, data=Checkout(
-                client=client, branch=branch, lines=lines, discount_amount=data["discount_amount"] or 0,
-                discount_percent=data["discount_percent"] or 0, voucher_code=data["voucher_code"],
-                points=data["points"] or 0, prepaid=data["prepaid"] or 0,
-                payments={m: data[m] or 0 for m in ("cash", "card", "transfer", "ewallet")},
-                deposit_ids=[d for d in map(param_id, request.POST.getlist("deposits")) if d], note=data["note"],
-            ))  # fmt: skip
+            invoice = checkout_issue(actor=request.user, data=data)
         except CheckoutError as refused:
             form.add_error(None, refused.message)
+            problem = refused.message
         else:
             messages.success(request, _("Invoice %(code)s issued.") % {"code": invoice.code})
             return redirect("sales:invoice", invoice.pk)
+    elif request.method == "GET":
+        quote, problem = _default_quote(client, branch, sessions, packages)
+    else:
+        problem = _("Check the amounts entered.")
     return render(request, "sales/checkout.html", {
         "client": client, "form": form, "products": products, "sessions": sessions, "packages": packages,
-        "deposits": deposits, "figures": client_money(client),
+        "deposits": deposits, "figures": client_money(client), "quote": quote, "problem": problem,
     })  # fmt: skip
+
+
+@login_required
+@require_POST
+def checkout_preview(request: HttpRequest, client_id: int) -> HttpResponse:
+    """The running total of the checkout form as it is now (htmx): nothing is saved."""
+    client = _client(request, client_id)
+    branch = request.user.branch or client.branch
+    sessions, packages, _deposits = _checkout_page(client)
+    form = CheckoutForm(request.POST)
+    products = ProductSaleFormSet(request.POST, prefix="products")
+    quote, problem = None, ""
+    if form.is_valid() and products.is_valid():
+        try:
+            quote = checkout_quote(
+                data=_checkout_input(request, client, branch, sessions, packages, form, products)
+            )
+        except CheckoutError as refused:
+            problem = refused.message
+    else:
+        problem = _("Check the amounts entered.")
+    return render(
+        request, "sales/partials/quote.html", {"quote": quote, "problem": problem, "client": client}
+    )
 
 
 @login_required

@@ -16,10 +16,12 @@ def test_receptionist_books_reschedules_and_cancels(
     log_in(page, live_server, receptionist_a.username)
     page.goto(f"{live_server.url}/clients/{hoa.pk}/")
     page.click("[data-testid=book]")
+    page.fill("#id_day", tomorrow_at(0).strftime("%d/%m/%Y"))
     page.check(f"input[name=services][value='{catalogue['facial'].pk}']")
     page.select_option("#id_technician", str(technician_a.pk))
-    page.fill("#id_day", tomorrow_at(0).strftime("%d/%m/%Y"))
-    page.fill("#id_time", "10:00")
+    # The free times follow the choices (htmx); the last refresh wins.
+    page.wait_for_load_state("networkidle")
+    page.select_option("#id_time", "10:00")
     page.click("button[type=submit].primary")
     page.locator("[data-testid=appointment-detail]").wait_for()
     assert (

@@ -59,7 +59,7 @@ def test_invoice_total_is_lines_less_discounts_and_paid_plus_debt_is_total(
     hoa, receptionist_a, catalogue, branch_a
 ):
     lines = [service_line(catalogue, discount=50_000),
-             Line(kind=LineKind.PRODUCT, description="Kem", unit_price=200_000, quantity=2, product=catalogue["cleanser"])]  # fmt: skip
+             Line(kind=LineKind.PRODUCT, description="Kem", unit_price=200_000, quantity=2, product=catalogue["sunscreen"])]  # fmt: skip
     invoice = checkout_issue(actor=receptionist_a, data=Checkout(
         client=hoa, branch=branch_a, lines=lines, discount_percent=10, discount_amount=20_000,
         payments={Method.CASH: 300_000, Method.CARD: 100_000}))  # fmt: skip
