@@ -4,7 +4,6 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from spa.desk import views as desk_views
-
 from spa.office import views_firstrun
 
 urlpatterns = [
