@@ -1,4 +1,4 @@
-"""Log in as a demo user through the login form and reach the search page.
+"""Log in as a demo user through the login form and land on the front desk's today page (with its search box).
 Standard library only: it runs before (and outside) the project's virtualenv.
     python3 .ci/smoke_login.py http://127.0.0.1:PORT USERNAME PASSWORD"""
 
@@ -25,6 +25,6 @@ request = urllib.request.Request(
 answer = opener.open(request, timeout=30)  # follows the redirect after a good login
 body = answer.read().decode()
 assert answer.status == 200, answer.status
-assert urllib.parse.urlparse(answer.url).path == "/clients/", f"landed on {answer.url}"
-assert 'name="q"' in body, "the search page has no search box"
+assert urllib.parse.urlparse(answer.url).path == "/today/", f"landed on {answer.url}"
+assert 'name="q"' in body, "the today page has no search box"
 print(f"demo login {username!r} reached {answer.url}")
