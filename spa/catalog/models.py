@@ -1,3 +1,6 @@
+from calendar import monthrange
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -97,7 +100,7 @@ class ServicePrice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.service} @ {self.branch}: {self.price}"
+        return f"{self.service} · {self.branch}"
 
 
 class RuleKind(models.TextChoices):
@@ -164,6 +167,9 @@ class Product(models.Model):
         Allergen, verbose_name=_("ingredients / allergens"), blank=True, related_name="products"
     )
     retail_price = models.BigIntegerField(_("retail price"), default=0)
+    cost = models.BigIntegerField(
+        _("cost"), default=0, help_text=_("What the spa pays for one unit.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -181,6 +187,10 @@ class StockLevel(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock")
     branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=0)
+    low_at = models.DecimalField(
+        _("low-stock threshold"), max_digits=14, decimal_places=3, null=True, blank=True,
+        help_text=_("Listed as low when the quantity is at or below this."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("stock level")
@@ -188,7 +198,7 @@ class StockLevel(models.Model):
         constraints = [models.UniqueConstraint(fields=["product", "branch"], name="one_stock_row")]
 
     def __str__(self) -> str:
-        return f"{self.product} @ {self.branch}: {self.quantity}"
+        return f"{self.product} · {self.branch}"
 
 
 class MovementReason(models.TextChoices):
@@ -196,6 +206,8 @@ class MovementReason(models.TextChoices):
     SESSION = "session", _("Used in a treatment")
     SOLD = "sold", _("Sold")
     ADJUSTED = "adjusted", _("Stock count adjustment")
+    MOVED_OUT = "moved_out", _("Moved to another branch")
+    MOVED_IN = "moved_in", _("Moved from another branch")
 
 
 class StockMovement(models.Model):
@@ -221,3 +233,51 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} {self.delta:+} ({self.reason})"
+
+
+class ValidityUnit(models.TextChoices):
+    MONTHS = "months", _("months")
+    DAYS = "days", _("days")
+
+
+class PackageTemplate(models.Model):
+    """A course card on the spa's price list ("Peel 10 buổi"): what a sale starts from."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    services = models.ManyToManyField(
+        Service, verbose_name=_("services covered"), related_name="package_templates"
+    )
+    total_sessions = models.PositiveIntegerField(_("number of sessions"))
+    price = models.BigIntegerField(_("price"))
+    validity = models.PositiveIntegerField(
+        _("valid for"), null=True, blank=True, help_text=_("Empty: never expires.")
+    )
+    validity_unit = models.CharField(
+        _("unit of validity"), max_length=6, choices=ValidityUnit.choices,
+        default=ValidityUnit.MONTHS,
+    )  # fmt: skip
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("package template")
+        verbose_name_plural = _("package templates")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_sessions__gte=1), name="template_has_sessions"
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="template_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def expiry_from(self, day):
+        """The expiry date of a card sold on `day` (None: it never expires)."""
+        if not self.validity:
+            return None
+        if self.validity_unit == ValidityUnit.DAYS:
+            return day + timedelta(days=self.validity)
+        month = day.month - 1 + self.validity
+        year, month = day.year + month // 12, month % 12 + 1
+        return day.replace(year=year, month=month, day=min(day.day, monthrange(year, month)[1]))
