@@ -85,7 +85,9 @@ class Service(models.Model):
 class ServicePrice(models.Model):
     """The price of a service at one branch, in the currency's minor unit (VND: đồng)."""
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="prices")
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="prices"
+    )
     branch = models.ForeignKey(
         Branch, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="+"
     )
@@ -114,7 +116,9 @@ class RuleKind(models.TextChoices):
 class ServiceRule(models.Model):
     """A safety rule checked against the client's health section before a session is saved."""
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="rules")
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="rules"
+    )
     kind = models.CharField(_("rule"), max_length=20, choices=RuleKind.choices)
     condition = models.ForeignKey(
         Condition, verbose_name=_("condition"), null=True, blank=True, on_delete=models.PROTECT
@@ -184,8 +188,12 @@ class Product(models.Model):
 class StockLevel(models.Model):
     """A product's quantity at a branch: the running sum of its StockMovement ledger."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock")
-    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="stock"
+    )
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="+"
+    )
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=0)
     low_at = models.DecimalField(
         _("low-stock threshold"), max_digits=14, decimal_places=3, null=True, blank=True,
@@ -213,16 +221,24 @@ class MovementReason(models.TextChoices):
 class StockMovement(models.Model):
     """Append-only: every change of stock, with why and who."""
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements")
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="movements"
+    )
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="+"
+    )
     delta = models.DecimalField(_("change"), max_digits=14, decimal_places=3)
     reason = models.CharField(_("reason"), max_length=10, choices=MovementReason.choices)
     batch = models.CharField(_("batch"), max_length=40, blank=True)
     session_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:

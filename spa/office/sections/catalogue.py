@@ -22,9 +22,11 @@ from spa.core import access
 from spa.core.forms import IdChoiceField, IdMultipleChoiceField
 from spa.core.money import format_money
 from spa.office.audit import record_settings_change, snapshot
+from spa.office.presenter import ITEM_CHOICES
 from spa.office.sections import Section, link, register
 
 MONEY = {"inputmode": "numeric", "step": 1000}
+ITEM_CHOICES["catalog.service.resource_kinds"] = ResourceKind
 
 
 class CategoryForm(forms.ModelForm):

@@ -95,7 +95,8 @@ def test_prices_per_branch_are_saved_together_and_audited_each(
     last = settings_entries("catalog.serviceprice:")[-1]
     assert last.changes["price"] == [550_000, None]
     history = client.get(reverse("office:history")).content.decode()
-    assert "550.000 ₫" in history
+    assert "550.000 ₫" in history and "Peel da AHA · " in history
+    assert "<td>Phòng</td>" in history and ">room<" not in history  # a kind by its label
 
 
 def test_the_price_set_on_the_page_is_the_one_a_session_and_the_online_booking_use(

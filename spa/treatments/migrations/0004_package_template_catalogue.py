@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_catalogue_settings_catalogue'),
-        ('treatments', '0003_session_notes_encrypted'),
+        ("catalog", "0002_catalogue_settings_catalogue"),
+        ("treatments", "0003_session_notes_encrypted"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='treatmentpackage',
-            name='template',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='packages', to='catalog.packagetemplate', verbose_name='package template'),
+            model_name="treatmentpackage",
+            name="template",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="packages",
+                to="catalog.packagetemplate",
+                verbose_name="package template",
+            ),
         ),
     ]
