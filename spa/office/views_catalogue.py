@@ -173,6 +173,8 @@ def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """A safety rule is removed after a confirmation; the history keeps what it was."""
     if not access.can_manage_spa(request.user):
         raise PermissionDenied
+    if param_id(pk) is None:  # beyond any id the column holds
+        raise Http404
     rule = get_object_or_404(ServiceRule.objects.select_related("service"), pk=pk)
     if request.method == "POST":
         with transaction.atomic():

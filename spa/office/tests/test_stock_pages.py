@@ -177,3 +177,30 @@ def test_stock_list_query_count_does_not_grow_with_rows(
     client.force_login(owner)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("office:stock")).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["9" * 22, "a\x00b", "1e400"])
+def test_junk_in_every_stock_and_catalogue_field_is_refused_without_a_server_error(
+    client, owner, make_client, catalogue, branch_a, branch_b, value
+):
+    client.force_login(owner)
+    client.raise_request_exception = False
+    before = StockMovement.objects.count()
+    urls = [reverse(name) for name in PAGES] + [
+        reverse("office:catalogue_rule_delete", args=[1]),
+        "/settings/rules/" + "9" * 22 + "/delete/",
+        reverse("sales:package_new", args=[make_client().pk]),
+    ]
+    fields = ["product", "branch", "to_branch", "quantity", "counted", "low_at", "template",
+              "page", "batch", "note"]  # fmt: skip
+    for url in urls:
+        assert client.get(url, dict.fromkeys(fields, value)).status_code < 500, url
+        assert client.post(url, dict.fromkeys(fields, value)).status_code < 500, url
+    for slug in ("services", "rules", "resources", "products", "package-templates"):
+        page = reverse("office:section_new", args=[slug])
+        names = ["name", "category", "duration_minutes", "kind", "sku", "retail_price", "cost",
+                 "service", "patch_test_days", "allergen", "condition", "services", "price",
+                 "validity", "validity_unit", "total_sessions", "resources", "resource_kinds",
+                 f"price_{branch_a.pk}", "unit", "allergens"]  # fmt: skip
+        assert client.post(page, dict.fromkeys(names, value)).status_code < 500, slug
+    assert StockMovement.objects.count() == before
