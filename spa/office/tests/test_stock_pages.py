@@ -171,12 +171,34 @@ def test_low_stock_page_shows_each_branch_its_own_low_products(
     assert "100 ml" in page_a
 
 
-def test_stock_list_query_count_does_not_grow_with_rows(
-    client, owner, catalogue, branch_a, branch_b, django_assert_max_num_queries
+def queries_for(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_stock_and_service_lists_query_count_does_not_grow_with_rows(
+    client, owner, catalogue, branch_a, branch_b
 ):
+    from spa.catalog.models import Product, ProductKind, Service, ServicePrice
+    from spa.catalog.services import stock_receive
+
     client.force_login(owner)
-    with django_assert_max_num_queries(12):
-        assert client.get(reverse("office:stock")).status_code == 200
+    urls = [reverse("office:stock"), reverse("office:stock_low"),
+            reverse("office:section", args=["services"])]  # fmt: skip
+    for url in urls:  # warm up (session, spa settings read once)
+        client.get(url)
+    first = [queries_for(client, url) for url in urls]
+    for n in range(5):
+        product = Product.objects.create(name=f"P{n}", sku=f"P{n}", kind=ProductKind.RETAIL)
+        stock_receive(actor=owner, product=product, branch=branch_b, quantity=Decimal(1))
+        stock_threshold_set(actor=owner, product=product, branch=branch_b, low_at=Decimal(5))
+        service = Service.objects.create(name=f"S{n}", category=catalogue["facial"].category)
+        ServicePrice.objects.create(service=service, branch=branch_b, price=1000)
+    assert [queries_for(client, url) for url in urls] == first
 
 
 @pytest.mark.parametrize("value", ["9" * 22, "a\x00b", "1e400"])
