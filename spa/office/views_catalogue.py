@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from spa.catalog.models import ServiceRule, StockLevel
+from spa.catalog.models import Product, ServiceRule, StockLevel
 from spa.catalog.selectors import format_quantity, stock_levels, stock_movements
 from spa.catalog.services import (
     StockError,
@@ -62,16 +62,18 @@ def _rows(levels):
 def stock(request: HttpRequest) -> HttpResponse:
     ids = _require_stock(request)
     branch = _branch_filter(request, ids)
-    levels = stock_levels(ids, branch_id=branch.pk if branch else None)
+    branch_id = branch.pk if branch else None
+    product = Product.objects.filter(pk=param_id(request.GET.get("product")) or 0).first()
+    levels = stock_levels(ids, branch_id=branch_id)
+    if product is not None:  # one product's levels and its ledger
+        levels = levels.filter(product=product)
     page = Paginator(levels, 100).get_page(
         param_int(request.GET.get("page"), default=1, low=1, high=100_000)
     )
-    movements = [
-        (m, format_quantity(m.delta, m.product.unit))
-        for m in stock_movements(ids, branch_id=branch.pk if branch else None)[:30]
-    ]
+    ledger = stock_movements(ids, branch_id=branch_id, product_id=product.pk if product else None)
+    movements = [(m, format_quantity(m.delta, m.product.unit)) for m in ledger[:50]]
     return render(request, "office/catalogue/stock.html", {
-        "rows": _rows(page), "page": page, "branch": branch,
+        "rows": _rows(page), "page": page, "branch": branch, "product": product,
         "branches": own_branches(request.user), "movements": movements,
     })  # fmt: skip
 

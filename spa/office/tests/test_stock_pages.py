@@ -226,3 +226,16 @@ def test_junk_in_every_stock_and_catalogue_field_is_refused_without_a_server_err
                  f"price_{branch_a.pk}", "unit", "allergens"]  # fmt: skip
         assert client.post(page, dict.fromkeys(names, value)).status_code < 500, slug
     assert StockMovement.objects.count() == before
+
+
+def test_one_products_ledger_shows_only_its_movements(client, manager_a, catalogue, branch_a):
+    from spa.catalog.services import stock_receive
+
+    stock_receive(actor=manager_a, product=catalogue["peel"], branch=branch_a,
+                  quantity=Decimal(5), batch="PEEL-LOT")  # fmt: skip
+    stock_receive(actor=manager_a, product=catalogue["cleanser"], branch=branch_a,
+                  quantity=Decimal(5), batch="CLEAN-LOT")  # fmt: skip
+    client.force_login(manager_a)
+    page = client.get(reverse("office:stock"), {"product": catalogue["peel"].pk}).content.decode()
+    assert "PEEL-LOT" in page and "CLEAN-LOT" not in page
+    assert "105 ml" in page
