@@ -259,3 +259,16 @@ def test_package_card_is_saved_with_its_services_and_validity(client, owner, cat
     bad = client.post(reverse("office:section_new", args=["package-templates"]),
                       {**data, "name": "Zero", "total_sessions": "0"})  # fmt: skip
     assert bad.status_code == 200 and PackageTemplate.objects.count() == 1
+
+
+def test_settings_index_lists_the_catalogue_pages_each_role_may_open(client, owner, manager_a):
+    client.force_login(owner)
+    page = client.get(reverse("office:index")).content.decode()
+    for url in (reverse("office:section", args=["services"]), reverse("office:stock"),
+                reverse("office:section", args=["package-templates"]), reverse("office:stock_low")):  # fmt: skip
+        assert f'href="{url}"' in page
+    client.force_login(manager_a)
+    page = client.get(reverse("office:index")).content.decode()
+    assert f'href="{reverse("office:section", args=["resources"])}"' in page
+    assert f'href="{reverse("office:stock")}"' in page
+    assert f'href="{reverse("office:section", args=["services"])}"' not in page
