@@ -72,8 +72,11 @@ class ServiceForm(forms.ModelForm):
         duration = self.fields["duration_minutes"]
         duration.widget.attrs.update(min=5, max=600)
         duration.validators = [*duration.validators, _within(5, 600)]
-        self.fields["resources"].queryset = Resource.objects.filter(is_active=True).select_related(
-            "branch"
+        resources = self.fields["resources"]
+        resources.queryset = Resource.objects.filter(is_active=True).select_related("branch")
+        resources.help_text = _(
+            "None ticked: any free room or machine of the kind needed. Ticked: only these, "
+            "at their branch."
         )
         self.fields["category"].empty_label = "—"
         self.branches = list(Branch.objects.filter(is_active=True).order_by("name"))
@@ -149,6 +152,8 @@ class RuleForm(forms.ModelForm):
         self.fields["service"].queryset = Service.objects.filter(is_active=True)
         days = self.fields["patch_test_days"]
         days.validators = [*days.validators, _within(1, 3650)]
+        days.widget.attrs.update(min=1, max=3650)
+        self.fields["kind"].choices = [("", "—"), *RuleKind.choices]
         for name in ("service", "condition", "allergen"):
             self.fields[name].empty_label = "—"
 

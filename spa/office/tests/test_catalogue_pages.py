@@ -272,3 +272,23 @@ def test_settings_index_lists_the_catalogue_pages_each_role_may_open(client, own
     assert f'href="{reverse("office:section", args=["resources"])}"' in page
     assert f'href="{reverse("office:stock")}"' in page
     assert f'href="{reverse("office:section", args=["services"])}"' not in page
+
+
+def test_rooms_ticked_on_the_service_page_are_the_ones_booking_reserves(
+    client, owner, receptionist_a, technician_a, make_client, catalogue, working_week,
+    branch_a, branch_b,
+):  # fmt: skip
+    from conftest import tomorrow_at
+    from spa.booking.services import Booking, appointment_book
+
+    second_room = working_week["rooms"][1]
+    client.force_login(owner)
+    response = client.post(
+        reverse("office:section_edit", args=["services", catalogue["facial"].pk]),
+        service_data(catalogue, branch_a, branch_b, resources=[second_room.pk]),
+    )
+    assert response.status_code == 302
+    appointment = appointment_book(actor=receptionist_a, data=Booking(
+        client=make_client(), branch=branch_a, services=[catalogue["facial"]],
+        start=tomorrow_at(10), technician=technician_a))  # fmt: skip
+    assert appointment.room == second_room
