@@ -1,3 +1,6 @@
+from calendar import monthrange
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -82,7 +85,9 @@ class Service(models.Model):
 class ServicePrice(models.Model):
     """The price of a service at one branch, in the currency's minor unit (VND: đồng)."""
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="prices")
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="prices"
+    )
     branch = models.ForeignKey(
         Branch, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="+"
     )
@@ -97,7 +102,7 @@ class ServicePrice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.service} @ {self.branch}: {self.price}"
+        return f"{self.service} · {self.branch}"
 
 
 class RuleKind(models.TextChoices):
@@ -111,7 +116,9 @@ class RuleKind(models.TextChoices):
 class ServiceRule(models.Model):
     """A safety rule checked against the client's health section before a session is saved."""
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="rules")
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="rules"
+    )
     kind = models.CharField(_("rule"), max_length=20, choices=RuleKind.choices)
     condition = models.ForeignKey(
         Condition, verbose_name=_("condition"), null=True, blank=True, on_delete=models.PROTECT
@@ -164,6 +171,9 @@ class Product(models.Model):
         Allergen, verbose_name=_("ingredients / allergens"), blank=True, related_name="products"
     )
     retail_price = models.BigIntegerField(_("retail price"), default=0)
+    cost = models.BigIntegerField(
+        _("cost"), default=0, help_text=_("What the spa pays for one unit.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -178,9 +188,17 @@ class Product(models.Model):
 class StockLevel(models.Model):
     """A product's quantity at a branch: the running sum of its StockMovement ledger."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock")
-    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="stock"
+    )
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="+"
+    )
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=0)
+    low_at = models.DecimalField(
+        _("low-stock threshold"), max_digits=14, decimal_places=3, null=True, blank=True,
+        help_text=_("Listed as low when the quantity is at or below this."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("stock level")
@@ -188,7 +206,7 @@ class StockLevel(models.Model):
         constraints = [models.UniqueConstraint(fields=["product", "branch"], name="one_stock_row")]
 
     def __str__(self) -> str:
-        return f"{self.product} @ {self.branch}: {self.quantity}"
+        return f"{self.product} · {self.branch}"
 
 
 class MovementReason(models.TextChoices):
@@ -196,21 +214,31 @@ class MovementReason(models.TextChoices):
     SESSION = "session", _("Used in a treatment")
     SOLD = "sold", _("Sold")
     ADJUSTED = "adjusted", _("Stock count adjustment")
+    MOVED_OUT = "moved_out", _("Moved to another branch")
+    MOVED_IN = "moved_in", _("Moved from another branch")
 
 
 class StockMovement(models.Model):
     """Append-only: every change of stock, with why and who."""
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements")
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="movements"
+    )
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="+"
+    )
     delta = models.DecimalField(_("change"), max_digits=14, decimal_places=3)
     reason = models.CharField(_("reason"), max_length=10, choices=MovementReason.choices)
     batch = models.CharField(_("batch"), max_length=40, blank=True)
     session_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -221,3 +249,51 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} {self.delta:+} ({self.reason})"
+
+
+class ValidityUnit(models.TextChoices):
+    MONTHS = "months", _("months")
+    DAYS = "days", _("days")
+
+
+class PackageTemplate(models.Model):
+    """A course card on the spa's price list ("Peel 10 buổi"): what a sale starts from."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    services = models.ManyToManyField(
+        Service, verbose_name=_("services covered"), related_name="package_templates"
+    )
+    total_sessions = models.PositiveIntegerField(_("number of sessions"))
+    price = models.BigIntegerField(_("price"))
+    validity = models.PositiveIntegerField(
+        _("valid for"), null=True, blank=True, help_text=_("Empty: never expires.")
+    )
+    validity_unit = models.CharField(
+        _("unit of validity"), max_length=6, choices=ValidityUnit.choices,
+        default=ValidityUnit.MONTHS,
+    )  # fmt: skip
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("package template")
+        verbose_name_plural = _("package templates")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_sessions__gte=1), name="template_has_sessions"
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="template_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def expiry_from(self, day):
+        """The expiry date of a card sold on `day` (None: it never expires)."""
+        if not self.validity:
+            return None
+        if self.validity_unit == ValidityUnit.DAYS:
+            return day + timedelta(days=self.validity)
+        month = day.month - 1 + self.validity
+        year, month = day.year + month // 12, month % 12 + 1
+        return day.replace(year=year, month=month, day=min(day.day, monthrange(year, month)[1]))

@@ -4,8 +4,18 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from spa.catalog.models import MovementReason, Product, StockLevel, StockMovement
+from spa.catalog.selectors import format_quantity
+
+
+class StockError(Exception):
+    """A stock change refused, with the reason in the user's language."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 def stock_move(
@@ -45,3 +55,71 @@ def stock_receive(
         actor=actor, product=product, branch=branch, delta=quantity,
         reason=MovementReason.RECEIVED, batch=batch,
     )  # fmt: skip
+
+
+def _locked_levels(product: Product, branches) -> dict[int, StockLevel]:
+    """The product's level rows at `branches`, created if missing and locked in id order
+    (two opposite moves lock in the same order, so they queue instead of deadlocking)."""
+    ids = sorted({b.pk for b in branches})
+    for branch_id in ids:
+        StockLevel.objects.get_or_create(product=product, branch_id=branch_id)
+    rows = StockLevel.objects.select_for_update().filter(product=product, branch_id__in=ids)
+    return {row.branch_id: row for row in rows.order_by("pk")}
+
+
+def stock_count(
+    *, actor, product: Product, branch, counted: Decimal, note: str = ""
+) -> StockMovement | None:
+    """A physical count: the difference from the level is one adjustment in the ledger
+    (None when the count matches)."""
+    if counted < 0:
+        raise StockError(_("A count cannot be below zero."))
+    with transaction.atomic():
+        level = _locked_levels(product, [branch])[branch.pk]
+        difference = counted - level.quantity
+        if not difference:
+            return None
+        return stock_move(
+            actor=actor, product=product, branch=branch, delta=difference,
+            reason=MovementReason.ADJUSTED, note=note,
+        )  # fmt: skip
+
+
+def stock_transfer(
+    *, actor, product: Product, from_branch, to_branch, quantity: Decimal, note: str = ""
+) -> tuple[StockMovement, StockMovement]:
+    """Move goods between branches: two movements in one transaction. Unlike a session,
+    a move cannot take more than the sending branch has (goods not there cannot travel)."""
+    if quantity <= 0:
+        raise StockError(_("Enter a quantity above zero."))
+    if from_branch.pk == to_branch.pk:
+        raise StockError(_("Choose two different branches."))
+    with transaction.atomic():
+        levels = _locked_levels(product, [from_branch, to_branch])
+        available = levels[from_branch.pk].quantity
+        if available < quantity:
+            raise StockError(
+                _("Only %(available)s at %(branch)s.")
+                % {"available": format_quantity(available, product.unit), "branch": from_branch}
+            )
+        out = stock_move(
+            actor=actor, product=product, branch=from_branch, delta=-quantity,
+            reason=MovementReason.MOVED_OUT, note=note or str(to_branch),
+        )  # fmt: skip
+        into = stock_move(
+            actor=actor, product=product, branch=to_branch, delta=quantity,
+            reason=MovementReason.MOVED_IN, note=note or str(from_branch),
+        )  # fmt: skip
+    return out, into
+
+
+def stock_threshold_set(*, actor, product: Product, branch, low_at: Decimal | None) -> StockLevel:
+    """Set (or clear, with None) the level at or below which the product is listed as low.
+    The caller writes the settings audit entry in the same transaction."""
+    if low_at is not None and low_at < 0:
+        raise StockError(_("A threshold cannot be below zero."))
+    with transaction.atomic():
+        level = _locked_levels(product, [branch])[branch.pk]
+        level.low_at = low_at
+        level.save(update_fields=["low_at"])
+    return level

@@ -219,6 +219,17 @@ def can_type_booking_time(user) -> bool:
     return _role(user) in (Role.OWNER, Role.MANAGER)
 
 
+# --- catalogue ---
+def can_manage_branch_catalogue(user) -> bool:
+    """Rooms, machines and stock: the owner for every branch, a manager for their own."""
+    return _role(user) in (Role.OWNER, Role.MANAGER)
+
+
+def stock_branch_ids(user) -> list[int] | None:
+    """The branches whose stock `user` may see and change (None: every branch)."""
+    return settings_branch_ids(user)
+
+
 def capabilities(user) -> dict[str, bool]:
     """All capabilities of `user`, for templates."""
     return {

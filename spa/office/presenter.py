@@ -10,6 +10,9 @@ from spa.core.money import format_money
 from spa.office.audit import SECRET_CHANGED
 
 MONEY_HINTS = ("price", "amount", "cost", "value", "threshold_spend")
+# A list field whose items are codes of a choice list (e.g. a service's kinds of resource):
+# "app_label.model.field" -> TextChoices. Sections register theirs.
+ITEM_CHOICES: dict[str, type[models.TextChoices]] = {}
 
 
 def _model_of(subject: str):
@@ -40,6 +43,10 @@ def _value(field, value) -> str:
             for code, v in value.items()
         )
     if field is not None:
+        items = ITEM_CHOICES.get(f"{field.model._meta.label_lower}.{field.name}")
+        if items is not None and isinstance(value, list):
+            labels = dict(items.choices)
+            return ", ".join(str(labels.get(v, v)) for v in value)
         if field.choices and not isinstance(value, list | dict):
             return str(dict(field.flatchoices).get(value, value))
         if (

@@ -2,9 +2,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from spa.catalog.models import Product, ProductKind, Service
+from spa.catalog.models import PackageTemplate, Product, ProductKind, Service
 from spa.clients.forms import DATE_WIDGET
 from spa.core.forms import IdChoiceField, IdMultipleChoiceField
+from spa.core.params import param_id
 from spa.sales.models import MONEY_IN, Method
 
 MONEY_METHODS = [(m, label) for m, label in Method.choices if m in MONEY_IN]
@@ -70,8 +71,19 @@ class CreditNoteForm(forms.Form):
 
 
 class PackageSaleForm(forms.Form):
-    """Sell a course card; what is paid now goes on its invoice with its method."""
+    """Sell a course card; what is paid now goes on its invoice with its method.
 
+    With a card of the price list chosen (`template`), its name, services, sessions,
+    price and expiry are shown but not editable: the fields are disabled, so whatever is
+    posted for them is ignored and the template's values are used (a tampered price has
+    no effect). Only the payment is typed. Without a template it is a custom package."""
+
+    TEMPLATE_FIELDS = ("name", "services", "total_sessions", "price", "expires_on")
+
+    template = IdChoiceField(
+        label=_("Package card"), queryset=PackageTemplate.objects.filter(is_active=True),
+        required=False, widget=forms.HiddenInput,
+    )  # fmt: skip
     name = forms.CharField(label=_("Name"), max_length=120)
     services = IdMultipleChoiceField(
         label=_("Services"), queryset=Service.objects.filter(is_active=True),
@@ -84,6 +96,27 @@ class PackageSaleForm(forms.Form):
     method = forms.ChoiceField(
         label=_("Paid by"), choices=[("", "—"), *MONEY_METHODS], required=False
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.chosen_template = self._chosen_template()
+        if self.chosen_template is not None:
+            t = self.chosen_template
+            values = {
+                "name": t.name, "services": [s.pk for s in t.services.all()],
+                "total_sessions": t.total_sessions, "price": t.price,
+                "expires_on": t.expiry_from(timezone.localdate()),
+            }  # fmt: skip
+            for name, value in values.items():
+                self.fields[name].disabled = True
+                self.initial[name] = value
+
+    def _chosen_template(self):
+        raw = self.data.get("template") if self.is_bound else self.initial.get("template")
+        pk = param_id(raw)
+        if pk is None:
+            return None
+        return self.fields["template"].queryset.filter(pk=pk).prefetch_related("services").first()
 
     def clean(self):
         data = super().clean()

@@ -269,18 +269,31 @@ def package_sale(
     actor,
     client: Client,
     branch,
-    name: str,
-    services: list,
-    total_sessions: int,
-    price: int,
+    name: str = "",
+    services: list | None = None,
+    total_sessions: int | None = None,
+    price: int | None = None,
     expires_on=None,
     paid_now: int = 0,
     method: str = "",
+    template=None,
 ) -> tuple[TreatmentPackage, Invoice | None]:
     """Sell a course card. Money paid now is a payment on an invoice issued with the
     package (the rest is the client's debt); with nothing paid, the package waits for
-    the visit's checkout."""
+    the visit's checkout.
+
+    With a `template` (a card of the price list) its name, services, sessions, price and
+    validity are the sale's, whatever else is passed: the price list is the source of
+    truth, and a discount is the tier's, applied below."""
     from spa.treatments.services import package_sell
+
+    if template is not None:
+        name, services, total_sessions, price = (
+            template.name, list(template.services.all()), template.total_sessions, template.price
+        )  # fmt: skip
+        expires_on = template.expiry_from(timezone.localdate())
+    if not name or not services or total_sessions is None or price is None:
+        raise ValueError("a custom package needs its name, services, sessions and price")
 
     if paid_now < 0 or paid_now > price:
         raise CheckoutError(_("The amount paid must be between 0 and the price."))
@@ -296,7 +309,7 @@ def package_sale(
     with transaction.atomic():
         package = package_sell(
             actor=actor, client=client, branch=branch, name=name, services=services,
-            total_sessions=total_sessions, price=price, expires_on=expires_on,
+            total_sessions=total_sessions, price=price, expires_on=expires_on, template=template,
         )  # fmt: skip
         invoice = None
         if paid_now:

@@ -240,7 +240,7 @@ def package_new(request: HttpRequest, client_id: int) -> HttpResponse:
     """Sell a course card (thẻ liệu trình); money paid now is billed on its invoice."""
     client = _client(request, client_id)
     _require(access.can_sell_package(request.user))
-    form = PackageSaleForm(request.POST or None)
+    form = PackageSaleForm(request.POST or None, initial={"template": request.GET.get("template")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -248,7 +248,7 @@ def package_new(request: HttpRequest, client_id: int) -> HttpResponse:
                 actor=request.user, client=client, branch=request.user.branch or client.branch,
                 name=data["name"], services=list(data["services"]), total_sessions=data["total_sessions"],
                 price=data["price"], expires_on=data["expires_on"], paid_now=data["paid_now"] or 0,
-                method=data["method"],
+                method=data["method"], template=data.get("template"),
             )  # fmt: skip
         except CheckoutError as refused:
             form.add_error(None, refused.message)

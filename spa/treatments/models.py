@@ -192,6 +192,11 @@ class TreatmentPackage(models.Model):
     price = models.BigIntegerField(_("price"))
     amount_paid = models.BigIntegerField(_("paid"), default=0)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    # The price-list card it was sold from (None: a custom package typed at the sale).
+    template = models.ForeignKey(
+        "catalog.PackageTemplate", verbose_name=_("package template"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="packages",
+    )  # fmt: skip
     status = models.CharField(
         max_length=10, choices=PackageStatus.choices, default=PackageStatus.ACTIVE
     )

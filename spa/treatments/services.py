@@ -220,6 +220,7 @@ def package_sell(
     total_sessions: int,
     price: int,
     expires_on: date | None = None,
+    template=None,
 ) -> TreatmentPackage:
     """Sell a course card of N sessions to a client. Money is never taken here: the
     package is billed on an invoice (spa.sales.services.package_sale, or checkout)."""
@@ -228,7 +229,7 @@ def package_sell(
     with transaction.atomic():
         package = TreatmentPackage.objects.create(
             client=client, branch=branch, name=name, total_sessions=total_sessions, price=price,
-            expires_on=expires_on, sold_by=actor,
+            expires_on=expires_on, sold_by=actor, template=template,
         )  # fmt: skip
         package.services.set(services)
         audit_record(
