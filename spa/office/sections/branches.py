@@ -24,6 +24,11 @@ class BranchForm(forms.ModelForm):
                 "branch is /book/<code>/."
             ),
         }
+        error_messages = {
+            "code": {
+                "invalid": _("Use only letters without accents, digits and hyphens, e.g. q1.")
+            },
+        }
 
     def clean_code(self):
         return self.cleaned_data["code"].lower()
