@@ -41,7 +41,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def hours(request: HttpRequest, pk: int) -> HttpResponse:
     branch = _branch(request, pk)
-    form = OpeningHoursForm(request.POST or None, branch=branch)
+    form = OpeningHoursForm(request.POST if request.method == "POST" else None, branch=branch)
     if request.method == "POST" and form.is_valid():
         try:
             opening_hours_set(actor=request.user, branch=branch, week=form.cleaned_data["week"])
@@ -59,7 +59,9 @@ def hours(request: HttpRequest, pk: int) -> HttpResponse:
 def closures(request: HttpRequest, pk: int) -> HttpResponse:
     branch = _branch(request, pk)
     every = access.can_manage_spa(request.user)
-    form = ClosureForm(request.POST or None, may_close_every_branch=every)
+    form = ClosureForm(
+        request.POST if request.method == "POST" else None, may_close_every_branch=every
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         targets = (

@@ -45,7 +45,7 @@ def _page(request, template: str, staff: User, here: str, **context) -> HttpResp
 @require_http_methods(["GET", "POST"])
 def services(request: HttpRequest, pk: int) -> HttpResponse:
     staff = _colleague(request, pk)
-    form = StaffServicesForm(request.POST or None, staff=staff)
+    form = StaffServicesForm(request.POST if request.method == "POST" else None, staff=staff)
     if request.method == "POST" and form.is_valid():
         staff_services_set(
             actor=request.user, staff=staff, services=list(form.cleaned_data["services"])
@@ -59,7 +59,7 @@ def services(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def hours(request: HttpRequest, pk: int) -> HttpResponse:
     staff = _colleague(request, pk)
-    form = ShiftsForm(request.POST or None, staff=staff)
+    form = ShiftsForm(request.POST if request.method == "POST" else None, staff=staff)
     if request.method == "POST" and form.is_valid():
         try:
             shifts_set(actor=request.user, staff=staff, week=form.cleaned_data["week"])
@@ -76,7 +76,7 @@ def hours(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def time_off(request: HttpRequest, pk: int) -> HttpResponse:
     staff = _colleague(request, pk)
-    form = TimeOffForm(request.POST or None)
+    form = TimeOffForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -110,7 +110,7 @@ def password(request: HttpRequest, pk: int) -> HttpResponse:
     staff = _colleague(request, pk)
     if not access.can_reset_password(request.user, staff):
         raise PermissionDenied
-    form = SetPasswordForm(staff, request.POST or None)
+    form = SetPasswordForm(staff, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         staff_password_reset(actor=request.user, staff=staff,
                              password=form.cleaned_data["new_password1"])  # fmt: skip
