@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 from spa.booking.forms import TIME_WIDGET
 from spa.booking.models import OpeningHours, Weekday
 from spa.clients.forms import DATE_WIDGET
+from spa.office.forms_staff import plausible_day
 
 
 class OpeningHoursForm(forms.Form):
@@ -65,9 +66,12 @@ class OpeningHoursForm(forms.Form):
 
 
 class ClosureForm(forms.Form):
-    first_day = forms.DateField(label=gettext_lazy("First day closed"), widget=DATE_WIDGET)
+    first_day = forms.DateField(
+        label=gettext_lazy("First day closed"), widget=DATE_WIDGET, validators=[plausible_day]
+    )
     last_day = forms.DateField(
         label=gettext_lazy("Last day closed"), widget=DATE_WIDGET, required=False,
+        validators=[plausible_day],
         help_text=gettext_lazy("Leave empty for a single day."),
     )  # fmt: skip
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=120)

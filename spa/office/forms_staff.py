@@ -19,6 +19,16 @@ from spa.core.forms import IdChoiceField, IdMultipleChoiceField
 from spa.office.services_staff import week_problems
 
 SPANS_A_DAY = 3
+# Dates a person means: far-off years would overflow the database's time range.
+FIRST_YEAR, LAST_YEAR = 2000, 2199
+
+
+def plausible_day(value):
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise forms.ValidationError(
+            _("Choose a date between %(first)s and %(last)s.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        )
 
 
 class StaffForm(forms.ModelForm):
@@ -163,13 +173,16 @@ class ShiftsForm(forms.Form):
 
 
 class TimeOffForm(forms.Form):
-    first_day = forms.DateField(label=gettext_lazy("From (day)"), widget=DATE_WIDGET)
+    first_day = forms.DateField(
+        label=gettext_lazy("From (day)"), widget=DATE_WIDGET, validators=[plausible_day]
+    )
     first_time = forms.TimeField(
         label=gettext_lazy("From (time)"), required=False, widget=TIME_WIDGET,
         help_text=gettext_lazy("Empty: from the start of the day."),
     )  # fmt: skip
     last_day = forms.DateField(
         label=gettext_lazy("To (day)"), widget=DATE_WIDGET, required=False,
+        validators=[plausible_day],
         help_text=gettext_lazy("Empty: the same day."),
     )  # fmt: skip
     last_time = forms.TimeField(
