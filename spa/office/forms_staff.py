@@ -63,6 +63,8 @@ class StaffForm(forms.ModelForm):
             branches = Branch.objects.filter(pk__in=scope)
             self.fields["branch"].empty_label = None
             self.initial.setdefault("branch", scope[0] if scope else None)
+        else:
+            self.fields["branch"].empty_label = "—"
         self.fields["branch"].queryset = branches.distinct()
         self.fields["branch"].help_text = gettext_lazy(
             "Required for everyone but the owner (who works for every branch)."
