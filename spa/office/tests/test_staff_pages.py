@@ -315,3 +315,23 @@ def test_a_mismatched_reset_changes_nothing(client, manager_a, technician_a):
     assert response.status_code == 200
     assert can_log_in("thao", "pw")
     assert not _settings_entries()
+
+
+def test_owner_moves_a_technician_to_reception_at_another_branch_and_it_is_in_the_history(
+    client, owner, technician_a, branch_b
+):
+    client.force_login(owner)
+    edit = reverse("office:section_edit", args=["staff", technician_a.pk])
+    response = client.post(edit, {"username": "thao", "last_name": "Lê", "first_name": "Thao",
+                                  "role": "receptionist", "branch": branch_b.pk, "language": "en"})  # fmt: skip
+    assert response.status_code == 302
+    technician_a.refresh_from_db()
+    assert (technician_a.role, technician_a.branch, technician_a.language) == (
+        Role.RECEPTIONIST, branch_b, "en",
+    )  # fmt: skip
+    assert can_log_in("thao", "pw")  # editing keeps the password
+    entry = _settings_entries()[-1]
+    assert entry.changes["role"] == ["technician", "receptionist"]
+    assert entry.changes["branch"] == ["Chi nhánh A", "Chi nhánh B"]
+    history = client.get(reverse("office:history")).content.decode()
+    assert "Kỹ thuật viên" in history and "Lễ tân" in history
