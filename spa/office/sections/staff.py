@@ -2,11 +2,12 @@
 for their branch's receptionists and technicians); from each row, the services they
 perform, their working hours, time off and a password reset."""
 
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from spa.accounts.models import User
+from spa.accounts.models import Branch, User
 from spa.booking.models import Weekday
 from spa.core import access
 from spa.office import presenter
@@ -21,6 +22,17 @@ def _save(actor, form):
     )
 
 
+def _colleagues(user):
+    # The branch's name by a subquery, not a join: the deactivate page locks these rows,
+    # and PostgreSQL cannot lock the nullable side of an outer join (the owner has none).
+    name = Branch.objects.filter(pk=OuterRef("branch_id")).values("name")[:1]
+    return (
+        User.objects.filter(access.staff_scope(user))
+        .annotate(branch_name=Subquery(name))
+        .order_by("branch_name", "last_name", "first_name", "id")
+    )
+
+
 def _url(name: str):
     return lambda user: reverse(name, args=[user.pk])
 
@@ -32,10 +44,9 @@ register(Section(
     model=User, form_class=StaffForm,
     columns=[(_("Name"), lambda u: u.display_name), (_("Username"), lambda u: u.username),
              (_("Role"), lambda u: u.get_role_display()),
-             (_("Branch"), lambda u: u.branch.name if u.branch_id else _("Every branch"))],
+             (_("Branch"), lambda u: u.branch_name if u.branch_id else _("Every branch"))],
     allowed=access.can_manage_staff,
-    queryset=lambda user: User.objects.filter(access.staff_scope(user)).select_related("branch")
-    .order_by("branch__name", "last_name", "first_name", "id"),
+    queryset=lambda user: _colleagues(user),
     can_add=access.can_manage_staff,
     save=_save,
     row_links=[
