@@ -399,3 +399,90 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.get_channel_display()} · {self.get_language_display()}"
+
+
+# --- Opening hours, closures and who performs which service (settings pages) ---------
+
+
+class OpeningHours(models.Model):
+    """When a branch is open on a weekday; no opening time means closed that day.
+
+    A branch with no rows at all has not set its hours and is treated as always open,
+    so nothing changes for a spa until the owner fills them in."""
+
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="opening_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"), null=True, blank=True)
+    closes = models.TimeField(_("closes"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["branch", "weekday"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "weekday"], name="opening_hours_once_a_day"),
+            models.CheckConstraint(
+                condition=Q(opens__isnull=True, closes__isnull=True)
+                | Q(opens__isnull=False, closes__isnull=False, closes__gt=F("opens")),
+                name="opening_hours_close_after_opening",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch} {self.get_weekday_display()}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.opens is None
+
+
+class Closure(models.Model):
+    """Days a branch is closed (a holiday, works): no booking, no free slot, shown on
+    the calendar. Whole days, first and last included."""
+
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.CASCADE, related_name="closures"
+    )
+    first_day = models.DateField(_("from"))
+    last_day = models.DateField(_("to"))
+    reason = models.CharField(_("reason"), max_length=120)
+
+    class Meta:
+        ordering = ["first_day", "id"]
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        indexes = [models.Index(fields=["branch", "last_day"], name="closure_branch_last_day")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_day__gte=F("first_day")), name="closure_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        if self.first_day == self.last_day:
+            return f"{self.branch} {self.first_day:%d/%m/%Y}: {self.reason}"
+        return f"{self.branch} {self.first_day:%d/%m/%Y}–{self.last_day:%d/%m/%Y}: {self.reason}"
+
+
+class StaffService(models.Model):
+    """A service a technician performs. A technician with none recorded performs every
+    service (so a spa that never fills this in books as before)."""
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="performs"
+    )
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("service performed")
+        verbose_name_plural = _("services performed")
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "service"], name="staff_service_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} · {self.service}"

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from spa.accounts.models import Role, User
 from spa.booking.models import ACTIVE_STATUSES, Appointment, Shift, SlotHold, Status, TimeOff
+from spa.booking.selectors_schedule import branch_days, clip, performing, performs_all
 from spa.catalog.models import Resource, ResourceKind, Service
 
 STEP = timedelta(minutes=15)
@@ -33,12 +34,12 @@ def staff_is_working(staff: User, start: datetime, end: datetime) -> bool:
     return not TimeOff.objects.filter(staff=staff, start__lt=end, end__gt=start).exists()
 
 
-def branch_technicians(branch) -> list[User]:
-    return list(
-        User.objects.filter(branch=branch, role=Role.TECHNICIAN, is_active=True).order_by(
-            "last_name", "first_name", "id"
-        )
-    )
+def branch_technicians(branch, services=None) -> list[User]:
+    """The branch's active technicians; with `services`, only those who perform them all."""
+    technicians = User.objects.filter(branch=branch, role=Role.TECHNICIAN, is_active=True)
+    if services:
+        technicians = performing(technicians, services)
+    return list(technicians.order_by("last_name", "first_name", "id"))
 
 
 @dataclass
@@ -49,6 +50,10 @@ class FreeSlot:
 
 def _minutes(at: datetime, origin: datetime) -> int:
     return int((at - origin).total_seconds() // 60)
+
+
+def _shift_minutes(shift: Shift) -> tuple[int, int]:
+    return (shift.start.hour * 60 + shift.start.minute, shift.end.hour * 60 + shift.end.minute)
 
 
 def _subtract(window: tuple[int, int], busy: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -77,16 +82,22 @@ def free_slots(
     *, branch, services, first_day: date, days: int = 14, technician: User | None = None, step=STEP
 ) -> list[FreeSlot]:
     """Every start time in the window where the services fit a technician's working
-    hours and the technician, a room and a machine (if needed) are all free.
+    hours inside the branch's opening hours (never on a closure day), the technician
+    performs the services, and they, a room and a machine (if needed) are all free.
 
-    Five queries whatever the window; then, per technician and day, working hours minus
+    Eight queries whatever the window; then, per technician and day, working hours minus
     busy time gives free intervals and the start times are counted out of them, so the
     cost follows the number of free slots, not of checks."""
     duration = int(
         (timedelta(minutes=sum(s.duration_minutes for s in services) or 30)).total_seconds() // 60
     )
     step_min = int(step.total_seconds() // 60)
-    techs = [technician] if technician else branch_technicians(branch)
+    if technician is not None:
+        performs = technician.is_active and performs_all(technician, services)
+        techs = [technician] if performs else []
+    else:
+        techs = branch_technicians(branch, services)
+    opening = branch_days(branch, first_day, days)
     origin = _local(first_day, time(0, 0))
     window_end = origin + timedelta(days=days)
     shifts = defaultdict(list)
@@ -127,14 +138,16 @@ def free_slots(
     by_start: dict[int, list[User]] = defaultdict(list)
     for offset in range(days):
         day = first_day + timedelta(days=offset)
+        if not opening[day].is_open:
+            continue
         day_origin = _minutes(_local(day, time(0, 0)), origin)  # DST-proof day start
         for tech in techs:
             staff_busy = busy.get(f"staff:{tech.pk}", [])
             for shift in shifts.get((tech.pk, day.weekday()), []):
-                window = (
-                    day_origin + shift.start.hour * 60 + shift.start.minute,
-                    day_origin + shift.end.hour * 60 + shift.end.minute,
-                )
+                inside = clip(_shift_minutes(shift), opening[day].window)
+                if inside is None:
+                    continue
+                window = (day_origin + inside[0], day_origin + inside[1])
                 for free_start, free_end in _subtract(window, staff_busy):
                     first = max(free_start, earliest)
                     first = day_origin + -(-(first - day_origin) // step_min) * step_min
@@ -159,7 +172,8 @@ class DayColumn:
 
 
 def branch_day(*, branch, day: date, only: User | None = None) -> list[DayColumn]:
-    """One column per technician: their shifts and appointments that day (4 queries).
+    """One column per technician: their shifts (within the branch's opening hours, none
+    on a closure day) and appointments that day (6 queries).
 
     A busy branch has hundreds of appointments a day: only the columns the calendar
     shows are loaded, and service names come from one small query, not per appointment."""
@@ -188,7 +202,15 @@ def branch_day(*, branch, day: date, only: User | None = None) -> list[DayColumn
         appointment.service_names = ", ".join(links.get(appointment.pk, []))
         by_tech[appointment.technician_id].append(appointment)
     shifts = defaultdict(list)
+    opening = branch_days(branch, day, 1)[day]
     for shift in Shift.objects.filter(staff__in=techs, weekday=day.weekday()).order_by("start"):
+        inside = clip(_shift_minutes(shift), opening.window)
+        if inside is None:
+            continue
+        if inside != _shift_minutes(shift):
+            # Shown as worked: the part of the shift the branch is open for.
+            shift = Shift(pk=shift.pk, staff_id=shift.staff_id, weekday=shift.weekday,
+                          start=time(*divmod(inside[0], 60)), end=time(*divmod(inside[1], 60)))  # fmt: skip
         shifts[shift.staff_id].append(shift)
     return [DayColumn(t, shifts.get(t.pk, []), by_tech.get(t.pk, [])) for t in techs]
 

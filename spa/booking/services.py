@@ -23,6 +23,7 @@ from spa.booking.models import (
     Status,
 )
 from spa.booking.selectors import staff_is_working
+from spa.booking.selectors_schedule import branch_open_problem, performing, performs_all
 from spa.catalog.models import Resource, ResourceKind, Service
 from spa.clients.models import CareReason, Channel, Client
 from spa.clients.selectors import client_current_consents
@@ -61,12 +62,20 @@ def _overlapping(holders: list[str], start, end, exclude_appointment=None):
     return set(qs.values_list("holder", flat=True))
 
 
-def _technicians_for(branch, start, end, wanted: User | None) -> list[User]:
+def _technicians_for(branch, start, end, wanted: User | None, services=()) -> list[User]:
+    """Who may take the booking: the chosen technician, or every active technician of
+    the branch who performs all the services. Raises SlotTaken when the chosen one no
+    longer works here or does not perform them."""
     if wanted is not None:
+        if not wanted.is_active:
+            raise SlotTaken(_("%(name)s no longer works here.") % {"name": wanted.display_name})
+        if not performs_all(wanted, services):
+            raise SlotTaken(
+                _("%(name)s does not perform these services.") % {"name": wanted.display_name}
+            )
         return [wanted]
-    return list(
-        User.objects.filter(branch=branch, role=Role.TECHNICIAN, is_active=True).order_by("id")
-    )
+    technicians = User.objects.filter(branch=branch, role=Role.TECHNICIAN, is_active=True)
+    return list(performing(technicians, services).order_by("id"))
 
 
 def _pick_resource(branch, services, kind: str, start, end, exclude=None) -> Resource | None:
@@ -112,8 +121,16 @@ def _place(data: Booking, appointment: Appointment | None = None) -> Appointment
     end = data.start + duration_of(data.services)
     if data.start < timezone.now() - timedelta(minutes=5):
         raise SlotTaken(_("This time is in the past."))
-    last_error = _("No technician is free at that time.")
-    for technician in _technicians_for(data.branch, data.start, end, data.technician):
+    closed = branch_open_problem(data.branch, data.start, end)
+    if closed:
+        raise SlotTaken(closed)
+    technicians = _technicians_for(data.branch, data.start, end, data.technician, data.services)
+    last_error = (
+        _("No technician is free at that time.")
+        if technicians
+        else _("No technician of this branch performs these services.")
+    )
+    for technician in technicians:
         if not staff_is_working(technician, data.start, end):
             last_error = _("%(name)s is not working at that time.") % {
                 "name": technician.display_name

@@ -228,6 +228,62 @@ def can_manage_branch_catalogue(user) -> bool:
 def stock_branch_ids(user) -> list[int] | None:
     """The branches whose stock `user` may see and change (None: every branch)."""
     return settings_branch_ids(user)
+# --- staff ---
+# Branch and staff settings. A manager runs their own branch's receptionists and
+# technicians (and its opening hours and closures); owners and managers are the
+# owner's to create, change and reset.
+
+STAFF_ROLES_A_MANAGER_RUNS = (Role.RECEPTIONIST, Role.TECHNICIAN)
+
+
+def can_edit_branch_schedule(user, branch_id: int | None) -> bool:
+    """Opening hours and closures: the owner for every branch, a manager for theirs."""
+    role = _role(user)
+    return role == Role.OWNER or (
+        role == Role.MANAGER and branch_id is not None and user.branch_id == branch_id
+    )
+
+
+def can_manage_staff(user) -> bool:
+    """The staff pages: the owner for everyone, a manager for their branch."""
+    role = _role(user)
+    return role == Role.OWNER or (role == Role.MANAGER and bool(user.branch_id))
+
+
+def staff_scope(user) -> Q:
+    """The Q limiting users to the colleagues `user` may change; never themselves (their
+    own password is on their account page, and nobody changes their own role)."""
+    role = _role(user)
+    if role == Role.OWNER:
+        return ~Q(pk=user.pk)
+    if role == Role.MANAGER and user.branch_id:
+        return Q(branch_id=user.branch_id, role__in=STAFF_ROLES_A_MANAGER_RUNS) & ~Q(pk=user.pk)
+    return Q(pk__in=[])
+
+
+def roles_assignable_by(user) -> list[str]:
+    role = _role(user)
+    if role == Role.OWNER:
+        return list(Role.values)
+    if role == Role.MANAGER:
+        return list(STAFF_ROLES_A_MANAGER_RUNS)
+    return []
+
+
+def can_reset_password(user, target) -> bool:
+    """The owner for anyone but owners; a manager for their branch's receptionists and
+    technicians. Nobody through this door for themselves."""
+    role = _role(user)
+    if role is None or target.pk == user.pk:
+        return False
+    if role == Role.OWNER:
+        return target.role != Role.OWNER
+    return (
+        role == Role.MANAGER
+        and bool(user.branch_id)
+        and target.branch_id == user.branch_id
+        and target.role in STAFF_ROLES_A_MANAGER_RUNS
+    )
 
 
 def capabilities(user) -> dict[str, bool]:

@@ -14,6 +14,12 @@ MONEY_HINTS = ("price", "amount", "cost", "value", "threshold_spend")
 # "app_label.model.field" -> TextChoices. Sections register theirs.
 ITEM_CHOICES: dict[str, type[models.TextChoices]] = {}
 
+# Keys of a change that are not fields of the record's model (e.g. a staff member's
+# working hours per weekday), and codes among the values of a key, registered by the
+# sections modules that write them: {key: label}, {key: {code: label}}.
+EXTRA_LABELS: dict[str, object] = {}
+EXTRA_VALUES: dict[str, dict[str, object]] = {}
+
 
 def _model_of(subject: str):
     label = subject.split(":", 1)[0]
@@ -23,11 +29,13 @@ def _model_of(subject: str):
         return None
 
 
-def _value(field, value) -> str:
+def _value(field, value, key: str = "") -> str:
     if value == SECRET_CHANGED:
         return _("changed")
     if value is None or value == "" or value == [] or value == {}:
         return EMPTY
+    if isinstance(value, str) and value in EXTRA_VALUES.get(key, {}):
+        return str(EXTRA_VALUES[key][value])
     name = getattr(field, "name", "")
     if name == "reminder_offsets" and isinstance(value, list):
         from spa.booking.models import duration_label
@@ -72,10 +80,11 @@ def present_settings_entry(entry) -> tuple[str, list[tuple[str, str, str]]]:
                 field = model._meta.get_field(key)
             except Exception:  # noqa: BLE001 - a key that is not a field (a computed part)
                 field = None
-        label = (
-            str(field.verbose_name).capitalize()
-            if field is not None and hasattr(field, "verbose_name")
-            else key.replace("_", " ").capitalize()
-        )
-        rows.append((label, _value(field, old), _value(field, new)))
+        if key in EXTRA_LABELS and (field is None or not hasattr(field, "verbose_name")):
+            label = str(EXTRA_LABELS[key])
+        elif field is not None and hasattr(field, "verbose_name"):
+            label = str(field.verbose_name).capitalize()
+        else:
+            label = key.replace("_", " ").capitalize()
+        rows.append((label, _value(field, old, key), _value(field, new, key)))
     return what, rows
