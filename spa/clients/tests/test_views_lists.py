@@ -194,11 +194,12 @@ def test_count_is_capped(client, manager_a, make_client, monkeypatch):
     from spa.clients import selectors_lists
 
     monkeypatch.setattr(selectors_lists, "COUNT_CAP", 3)
-    for n in range(5):
+    for n in range(30):
         make_client(f"Khách Số {n}")
     client.force_login(manager_a)
-    page = client.get(URL).content.decode()
-    assert "Hơn 3 khách" in page
+    assert "Hơn 3 khách" in client.get(URL, {"size": 25}).content.decode()
+    # Everything on one page: the rows are the count, exact.
+    assert "30 khách phù hợp" in client.get(URL, {"size": 50}).content.decode()
 
 
 def test_query_count_is_fixed_and_independent_of_the_page_size(
@@ -207,8 +208,8 @@ def test_query_count_is_fixed_and_independent_of_the_page_size(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for n in range(60):
-        make_client(f"Khách Số {n:02d}", tier="silver" if n % 2 else "bronze")
+    for n in range(110):  # more than the largest page: every page counts the matches
+        make_client(f"Khách Số {n:03d}", tier="silver" if n % 2 else "bronze")
     client.force_login(manager_a)
     client.get(URL)  # warm: session, spa settings
     counts = {}
