@@ -74,10 +74,13 @@ COLUMNS = [  # (header, width)
 ]  # fmt: skip
 
 
-def clients_xlsx_response(*, user) -> FileResponse:
+def clients_xlsx_response(
+    *, user, clients=None, order_by=("id",), filters: str = ""
+) -> FileResponse:
     """Stream an .xlsx of visible clients; health data is never exported here. Every
     text is written as text (never a formula), dates as dates; the header is frozen
-    and filterable, and columns have widths."""
+    and filterable, and columns have widths. `clients` narrows the export (it must come
+    from clients_visible_to); `filters` says how, in the history entry."""
     full_phone = access.can_see_full_phone(user)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Clients"))
@@ -85,8 +88,10 @@ def clients_xlsx_response(*, user) -> FileResponse:
     for index, (_header, width) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.append([_text(sheet, header) for header, _width in COLUMNS])
+    if clients is None:
+        clients = clients_visible_to(user)
     qs = _with_money(
-        clients_visible_to(user).select_related("branch", "source", "group").order_by("id")
+        clients.select_related("branch", "source", "group").order_by(*order_by)
     ).prefetch_related("tags")
     count = 0
     for c in qs.iterator(chunk_size=2000):
@@ -102,7 +107,8 @@ def clients_xlsx_response(*, user) -> FileResponse:
             _date(sheet, timezone.localtime(c.created_at).date()),
         ])  # fmt: skip
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
-    audit_record(actor=user, action=Action.EXPORT, client_id=None, summary=f"{count} clients")
+    summary = f"{count} clients" + (f" ({filters})" if filters else "")
+    audit_record(actor=user, action=Action.EXPORT, client_id=None, summary=summary)
     tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     workbook.save(tmp)
     tmp.seek(0)

@@ -234,6 +234,16 @@ class Client(models.Model):
         verbose_name_plural = _("clients")
         indexes = [
             models.Index(fields=["branch", "name_folded_key"], name="client_branch_name"),
+            # The client list (selectors_lists): each sort order walks one of these, in a
+            # branch or across the chain, so a page never sorts the whole table.
+            models.Index(fields=["branch", "name_search", "id"], name="client_list_b_name"),
+            models.Index(fields=["branch", "last_visit_at", "id"], name="client_list_b_visit"),
+            models.Index(fields=["branch", "created_at", "id"], name="client_list_b_created"),
+            models.Index(fields=["branch", "tier", "name_search", "id"], name="client_list_b_tier"),
+            models.Index(fields=["name_search", "id"], name="client_list_name"),
+            models.Index(fields=["last_visit_at", "id"], name="client_list_visit"),
+            models.Index(fields=["created_at", "id"], name="client_list_created"),
+            models.Index(fields=["tier", "name_search", "id"], name="client_list_tier"),
         ]
         # Whole-name search also has two "namesakes, most recent visit first" indexes
         # (migration 0006): written by hand, as SQLite cannot say NULLS LAST in an index.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from spa.clients import views
+from spa.clients import views, views_lists
 
 app_name = "clients"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.search, name="search"),
     path("new/", views.client_new, name="new"),
     path("export.xlsx", views.client_export, name="export"),
+    path("list/", views_lists.client_list, name="list"),
+    path("list/export.xlsx", views_lists.client_list_export, name="list_export"),
     path("<int:client_id>/", views.client_detail, name="detail"),
     path("<int:client_id>/edit/", views.client_edit, name="edit"),
     path("<int:client_id>/health/", views.client_health, name="health"),

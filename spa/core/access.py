@@ -318,4 +318,35 @@ def capabilities(user) -> dict[str, bool]:
         "owner": is_owner(user),
         "settings": can_open_settings(user),
         "front_desk": can_use_front_desk(user),
+        "client_list": can_list_clients(user),
+        "debt_list": can_see_debt_list(user),
+        "expiring_packages": can_see_expiring_packages(user),
     }
+
+
+# --- lists ---
+
+
+def can_list_clients(user) -> bool:
+    """The filtered client list (segments for campaigns, with export): managers their
+    branch, the owner every branch. The front desk finds clients one at a time with the
+    search; a browsable list of every contact is a manager's tool."""
+    return _role(user) in (Role.OWNER, Role.MANAGER)
+
+
+def client_list_branch_ids(user) -> list[int] | None:
+    """Branches a list may be narrowed to by choice: None means the owner picks any;
+    others see their own branch's clients (the row scope is clients_visible_to)."""
+    if _role(user) == Role.OWNER:
+        return None
+    return [user.branch_id] if getattr(user, "branch_id", None) else []
+
+
+def can_see_debt_list(user) -> bool:
+    """Who owes what: the desk calls them and takes the payment."""
+    return can_take_payment(user)
+
+
+def can_see_expiring_packages(user) -> bool:
+    """Packages about to expire with sessions left: the desk calls to book them."""
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.RECEPTIONIST)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from spa.sales import views
+from spa.sales import views, views_lists
 
 app_name = "sales"
 
@@ -15,5 +15,7 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/", views.invoice, name="invoice"),
     path("invoices/<int:invoice_id>/credit-note/", views.credit_note, name="credit_note"),
     path("report/", views.report, name="report"),
+    path("debts/", views_lists.debts, name="debts"),
+    path("packages/expiring/", views_lists.expiring, name="expiring"),
     path("referrals/<int:reward_id>/slip/", views.commission_slip, name="slip"),
 ]

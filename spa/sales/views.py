@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -93,7 +94,7 @@ def money_action(request: HttpRequest, client_id: int, action: str) -> HttpRespo
             form = form_class(request.POST, prefix=prefix)
             if not form.is_valid():
                 messages.error(request, _("Enter the amount and the method."))
-                return redirect("sales:money", client.pk)
+                return _back(request, client)
             data = form.cleaned_data
             kwargs = {
                 "actor": request.user,
@@ -112,6 +113,16 @@ def money_action(request: HttpRequest, client_id: int, action: str) -> HttpRespo
         messages.success(request, _("Recorded."))
     except CheckoutError as refused:
         messages.error(request, refused.message)
+    return _back(request, client)
+
+
+def _back(request: HttpRequest, client) -> HttpResponse:
+    """Back to the page the action came from (a list of this site), else the money page."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ) and target.startswith("/"):  # fmt: skip
+        return redirect(target)
     return redirect("sales:money", client.pk)
 
 
