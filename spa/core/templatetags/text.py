@@ -1,0 +1,14 @@
+"""Small text filters for templates."""
+
+import unicodedata
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def nfc(value) -> str:
+    """Composed Unicode: Django's Vietnamese name_local is decomposed (NFD), which some
+    fonts and screen readers show as separate accents."""
+    return unicodedata.normalize("NFC", str(value))
