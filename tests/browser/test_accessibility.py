@@ -3,7 +3,6 @@ phone width (390 px) and on a desktop screen, for the roles that open them."""
 
 import pytest
 
-
 from .pages import log_in, main_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
