@@ -155,7 +155,10 @@ def present_changes(changes: dict) -> list[tuple[str, str, str]]:
     rows = []
     for key, pair in changes.items():
         old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
-        rows.append((change_label(key), format_value(key, old), format_value(key, new)))
+        before, after = format_value(key, old), format_value(key, new)
+        if before == after == EMPTY:
+            continue  # e.g. "products used: none" — a row that says nothing
+        rows.append((change_label(key), before, after))
     return rows
 
 
@@ -183,7 +186,9 @@ def _money(value) -> str:
 
 
 def _method(value) -> str:
-    return format_value("method", value) if value else EMPTY
+    """A payment method inside a sentence: "by cash", not "by Cash"."""
+    label = format_value("method", value) if value else EMPTY
+    return label[:1].lower() + label[1:]
 
 
 def _appointment_phrase(record) -> str:

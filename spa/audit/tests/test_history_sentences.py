@@ -116,7 +116,7 @@ def test_the_history_reads_as_vietnamese_sentences(client, manager_a, hoa_histor
     text = history_text(client, manager_a, hoa_history, "vi")
     assert untranslated(text) == []
     for sentence in (
-        "Đã tạo hồ sơ.", "Đã xuất hóa đơn HD", "2.350.000\u00a0₫", "Đã trả nợ: 100.000\u00a0₫ bằng Chuyển khoản.",
+        "Đã tạo hồ sơ.", "Đã xuất hóa đơn HD", "2.350.000\u00a0₫", "Đã trả nợ: 100.000\u00a0₫ bằng chuyển khoản.",
         "Khách bận", "Không đến", "Đã thử không phản ứng", "Peel 5 buổi",
     ):  # fmt: skip
         assert sentence in text, sentence
