@@ -147,8 +147,28 @@ def spa(world, make_client, owner, receptionist_a, technician_a, catalogue, bran
     return world
 
 
+def settings_pages() -> list[str]:
+    """Each registered settings section's list, add and first-record pages."""
+    from django.urls import reverse
+
+    from spa.office.sections import REGISTRY, Section, discover
+
+    discover()
+    urls = []
+    for slug, entry in REGISTRY.items():
+        if isinstance(entry, Section):
+            urls += [
+                reverse("office:section", args=[slug]),
+                reverse("office:section_new", args=[slug]),
+            ]
+            first = entry.model._default_manager.order_by("pk").first()
+            if first is not None:
+                urls.append(reverse("office:section_edit", args=[slug, first.pk]))
+    return urls
+
+
 def pages(ids) -> list[str]:
-    urls = [concrete(path, ids) for path in url_patterns()] + EXTRA_URLS
+    urls = [concrete(path, ids) for path in url_patterns()] + EXTRA_URLS + settings_pages()
     return [url for url in dict.fromkeys(urls) if not any(part in url for part in NOT_A_PAGE)]
 
 

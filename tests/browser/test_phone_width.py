@@ -58,3 +58,17 @@ def test_the_phone_menu_opens_without_script(narrow_page, live_server, spa):
     link.click()
     page.wait_for_load_state()
     assert page.url.endswith("/calendar/")
+
+
+def test_on_a_desktop_the_menu_is_one_row_of_links(browser, live_server, spa):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    try:
+        log_in(page, live_server, spa["people"]["owner"].username)
+        page.goto(f"{live_server.url}/clients/{spa['ids']['client_id']}/")
+        page.screenshot(path=str(SHOTS / "1280-owner-profile.png"))
+        assert page.locator("nav.menu-wide").is_visible()
+        assert not page.locator("details.menu").is_visible()
+        assert page.locator("header.top").bounding_box()["height"] <= 80
+    finally:
+        context.close()
