@@ -134,8 +134,23 @@ def test_the_history_reads_as_chinese_sentences(client, manager_a, hoa_history):
     assert "2.350.000\u00a0₫" in text or "2,350,000\u00a0₫" in text
 
 
-def test_entries_outside_a_profile_have_a_sentence_too(make_client, receptionist_a, manager_a):
+def test_entries_outside_a_profile_have_a_sentence_too(client, make_client, owner, manager_a):
     hoa = make_client("Nguyễn Thị Hoa")
+    copy = make_client("Nguyen Thi Hoa")
+    client_merge(actor=manager_a, survivor=hoa, absorbed=copy)
+    merged_away = AuditEntry.objects.get(action=Action.MERGED_AWAY)
+    assert entry_sentence(merged_away) == f"Hồ sơ này đã được gộp vào hồ sơ #{hoa.pk}."
+    client.force_login(owner)
+    client.get(reverse("clients:export"))
+    assert (
+        entry_sentence(AuditEntry.objects.get(action=Action.EXPORT))
+        == "Đã xuất danh sách khách hàng."
+    )
+    client.logout()
+    client.post(reverse("accounts:login"), {"username": owner.username, "password": "wrong"})
+    assert (
+        entry_sentence(AuditEntry.objects.get(action=Action.LOGIN_FAILED)) == "Đăng nhập thất bại."
+    )
     client_delete(actor=manager_a, client=hoa, reason="Khách yêu cầu")
     erased = AuditEntry.objects.get(action=Action.DELETE)
     assert entry_sentence(erased) == "Đã xóa hồ sơ theo yêu cầu của khách."
