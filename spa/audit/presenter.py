@@ -28,7 +28,8 @@ RECORD_LABELS = {
     "condition_ids": _("Conditions"), "conditions": _("Other conditions"),
     "medications": _("Current medications"), "pregnancy": _("Pregnancy / breastfeeding"),
     "skin_type": _("Skin type"), "skin_concerns": _("Skin concerns"),
-    "confirmed_at": _("Last confirmed by the client"),
+    "confirmed_at": _("Last confirmed by the client"), "reason": _("Reason"),
+    "merged_from": _("Merged from"),
 }  # fmt: skip
 # Parts of a record, as they appear inside a change's value.
 PART_LABELS = {
@@ -67,7 +68,8 @@ def _choices_for(key: str) -> dict:
     if key in lists:
         return {code: label for code, label in lists[key].choices}
     if key.startswith("consent"):
-        return {"pending": _("waiting for the client to confirm")}
+        return {"pending": _("waiting for the client to confirm"), "confirmed": _("confirmed"),
+                "discarded": _("discarded")}  # fmt: skip
     return {}
 
 
@@ -153,5 +155,199 @@ def present_changes(changes: dict) -> list[tuple[str, str, str]]:
     rows = []
     for key, pair in changes.items():
         old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
-        rows.append((change_label(key), format_value(key, old), format_value(key, new)))
+        before, after = format_value(key, old), format_value(key, new)
+        if before == after == EMPTY:
+            continue  # e.g. "products used: none" — a row that says nothing
+        rows.append((change_label(key), before, after))
     return rows
+
+
+# --- sentences: one per kind of entry, translated, instead of the English `summary`
+# the services wrote (kept in the database for the record, never shown). ---
+
+# Record keys a sentence says in full: their row is not repeated in the changes table.
+SENTENCE_KEYS = {
+    "invoice", "credit_note", "prepaid_top_up", "prepaid_refund", "debt_payment", "deposit",
+    "deposit_forfeited", "referral_reward", "package", "patch_test", "appointment",
+    "appointment_status", "appointment_confirmed", "merged_into", "merged_from", "session",
+    "logged_by",
+}  # fmt: skip
+
+
+def _new(changes: dict, key: str):
+    pair = changes.get(key)
+    if isinstance(pair, list) and len(pair) == 2:
+        return pair[1]
+    return pair
+
+
+def _money(value) -> str:
+    return format_money(value) if isinstance(value, int) else EMPTY
+
+
+def _method(value) -> str:
+    """A payment method inside a sentence: "by cash", not "by Cash"."""
+    label = format_value("method", value) if value else EMPTY
+    return label[:1].lower() + label[1:]
+
+
+def _appointment_phrase(record) -> str:
+    if not isinstance(record, dict):
+        return EMPTY
+    services = ", ".join(record.get("services") or []) or EMPTY
+    text = _("%(start)s–%(end)s, %(services)s with %(technician)s") % {
+        "start": record.get("start") or EMPTY, "end": record.get("end") or "",
+        "services": services, "technician": record.get("technician") or EMPTY,
+    }  # fmt: skip
+    return text
+
+
+def _sale_sentence(changes: dict) -> str:
+    if invoice := _new(changes, "invoice"):
+        return _(
+            "Invoice %(code)s issued: total %(total)s, paid %(paid)s, debt %(debt)s."
+        ) % {"code": invoice.get("code", EMPTY), "total": _money(invoice.get("total")),
+             "paid": _money(invoice.get("paid")), "debt": _money(invoice.get("debt"))}  # fmt: skip
+    if note := _new(changes, "credit_note"):
+        return _("Credit note %(code)s issued: %(total)s.") % {
+            "code": note.get("code", EMPTY), "total": _money(note.get("total"))}  # fmt: skip
+    if top_up := _new(changes, "prepaid_top_up"):
+        if top_up.get("bonus"):
+            return _("Prepaid card topped up: %(paid)s paid by %(method)s, bonus %(bonus)s.") % {
+                "paid": _money(top_up.get("paid")), "method": _method(top_up.get("method")),
+                "bonus": _money(top_up.get("bonus"))}  # fmt: skip
+        return _("Prepaid card topped up: %(paid)s paid by %(method)s.") % {
+            "paid": _money(top_up.get("paid")), "method": _method(top_up.get("method"))}  # fmt: skip
+    if refund := _new(changes, "prepaid_refund"):
+        return _("Prepaid money paid back: %(amount)s by %(method)s.") % {
+            "amount": _money(refund.get("amount")), "method": _method(refund.get("method"))}  # fmt: skip
+    if paid := _new(changes, "debt_payment"):
+        return _("Debt paid: %(amount)s by %(method)s.") % {
+            "amount": _money(paid.get("amount")), "method": _method(paid.get("method"))}  # fmt: skip
+    if deposit := _new(changes, "deposit"):
+        return _("Deposit taken: %(amount)s by %(method)s.") % {
+            "amount": _money(deposit.get("amount")), "method": _method(deposit.get("method"))}  # fmt: skip
+    if kept := _new(changes, "deposit_forfeited"):
+        return _("Deposit kept (the client did not come): %(amount)s.") % {
+            "amount": _money(kept.get("amount"))}  # fmt: skip
+    if reward := _new(changes, "referral_reward"):
+        from spa.sales.models import RewardKind
+
+        kind = dict(RewardKind.choices).get(reward.get("kind"), EMPTY)
+        return _("Referral reward earned: %(kind)s, %(amount)s.") % {
+            "kind": kind, "amount": _money(reward.get("amount"))}  # fmt: skip
+    return str(_("Sale or payment recorded."))
+
+
+def _appointment_sentence(changes: dict) -> str:
+    if "appointment_status" in changes:
+        old, new = (changes["appointment_status"] + [None, None])[:2]
+        return _("Appointment status: %(old)s → %(new)s.") % {
+            "old": format_value("appointment_status", old),
+            "new": format_value("appointment_status", new)}  # fmt: skip
+    if "appointment_confirmed" in changes:
+        return str(_("Online booking confirmed."))
+    pair = changes.get("appointment")
+    if isinstance(pair, list) and pair[0]:
+        return _("Appointment moved from %(old)s to %(new)s.") % {
+            "old": _appointment_phrase(pair[0]), "new": _appointment_phrase(pair[1])}  # fmt: skip
+    return _("Appointment booked: %(when)s.") % {
+        "when": _appointment_phrase(_new(changes, "appointment"))
+    }
+
+
+def _consent_sentence(changes: dict) -> str:
+    for key in changes:
+        new = _new(changes, key)
+        if key.startswith("consent_request_"):
+            channel = _channel(key.rsplit("_", 1)[1])
+            if new == "discarded":
+                return _("Online request for %(channel)s messages discarded.") % {
+                    "channel": channel
+                }
+            return _("%(channel)s messages requested online, waiting for confirmation.") % {
+                "channel": channel}  # fmt: skip
+        if key.startswith("consent_") and isinstance(new, dict):
+            from spa.clients.models import ConsentMethod
+
+            values = {"channel": _channel(key.split("_", 1)[1]),
+                      "method": dict(ConsentMethod.choices).get(new.get("method"), EMPTY)}  # fmt: skip
+            if new.get("granted"):
+                return _("Agrees to %(channel)s messages (%(method)s).") % values
+            return _("No longer wants %(channel)s messages (%(method)s).") % values
+    return str(_("Marketing consent changed."))
+
+
+def _labels(changes: dict) -> str:
+    return ", ".join(change_label(key) for key in changes if key not in SENTENCE_KEYS)
+
+
+def entry_sentence(entry) -> str:
+    """What happened, as one sentence in the reader's language (from the entry's kind and
+    its recorded changes, never from the English `summary`)."""
+    from spa.audit.models import Action
+
+    changes = entry.changes or {}
+    action = entry.action
+    if action == Action.CREATE:
+        return str(_("Profile created."))
+    if action == Action.UPDATE:
+        return _("Changed: %(fields)s.") % {"fields": _labels(changes) or EMPTY}
+    if action == Action.HEALTH:
+        return str(_("Health section updated."))
+    if action == Action.CONSENT:
+        return _consent_sentence(changes)
+    if action == Action.PHOTO:
+        return str(_("Profile photo changed."))
+    if action == Action.MERGE:
+        source = _new(changes, "merged_from")
+        if source:
+            return _("Profile #%(id)s was merged into this one; nothing was lost.") % {"id": source}
+        return str(_("Another profile was merged into this one; nothing was lost."))
+    if action == Action.MERGED_AWAY:
+        return _("This profile was merged into profile #%(id)s.") % {
+            "id": _new(changes, "merged_into") or EMPTY}  # fmt: skip
+    if action == Action.DELETE:
+        return str(_("Profile erased at the client's request."))
+    if action == Action.EXPORT:
+        return str(_("Client list exported."))
+    if action == Action.SESSION:
+        services = format_value("services", _new(changes, "services"))
+        if package := _new(changes, "package"):
+            return _("Treatment logged: %(services)s (package %(package)s).") % {
+                "services": services, "package": package}  # fmt: skip
+        return _("Treatment logged: %(services)s.") % {"services": services}
+    if action == Action.OVERRIDE:
+        # The reason is the manager's own words, shown as typed.
+        return _("A manager overrode a safety warning for the session logged by %(who)s. "
+                 "Reason: %(reason)s") % {"who": _new(changes, "logged_by") or EMPTY,
+                                         "reason": entry.summary or EMPTY}  # fmt: skip
+    if action == Action.PACKAGE:
+        package = _new(changes, "package") or {}
+        return _("Package sold: %(name)s, %(sessions)s sessions, %(price)s.") % {
+            "name": package.get("name", EMPTY), "sessions": package.get("sessions", EMPTY),
+            "price": _money(package.get("price"))}  # fmt: skip
+    if action == Action.PATCH_TEST:
+        from spa.treatments.models import PatchResult
+
+        test = _new(changes, "patch_test") or {}
+        return _("Patch test on %(date)s: %(result)s.") % {
+            "date": format_value("tested_on", test.get("tested_on")),
+            "result": dict(PatchResult.choices).get(test.get("result"), EMPTY)}  # fmt: skip
+    if action == Action.APPOINTMENT:
+        return _appointment_sentence(changes)
+    if action == Action.SALE:
+        return _sale_sentence(changes)
+    if action == Action.LOGIN_FAILED:
+        return str(_("Failed login."))
+    return str(entry.get_action_display())
+
+
+def entry_table(entry) -> dict:
+    """The changes its sentence does not already say, for the before/after table."""
+    from spa.audit.models import Action
+
+    said = SENTENCE_KEYS | ({"services"} if entry.action == Action.SESSION else set())
+    if entry.action == Action.CONSENT:
+        said = said | {k for k in entry.changes or {} if k.startswith("consent")}
+    return {key: pair for key, pair in (entry.changes or {}).items() if key not in said}

@@ -235,7 +235,7 @@ def _set_status(
         audit_record(
             actor=actor, action=Action.APPOINTMENT, client_id=locked.client_id,
             summary=f"#{locked.pk} {old} -> {status}" + (f": {reason}" if reason else ""),
-            changes={"appointment_status": [old, status]},
+            changes={"appointment_status": [old, status], **({"reason": [None, reason]} if reason else {})},
         )  # fmt: skip
     return locked
 

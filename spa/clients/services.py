@@ -355,7 +355,9 @@ def consent_request_decide(*, actor, request: ConsentRequest, confirm: bool) -> 
                 )
         else:
             audit_record(actor=actor, action=Action.CONSENT, client_id=client.pk,
-                         summary=f"{request.channel}: online request discarded")  # fmt: skip
+                         summary=f"{request.channel}: online request discarded",
+                         changes={f"consent_request_{request.channel}": [
+                             ConsentRequest.State.PENDING, ConsentRequest.State.DISCARDED]})  # fmt: skip
     request.refresh_from_db()
     return request
 
@@ -485,7 +487,10 @@ def client_merge(*, actor, survivor: Client, absorbed: Client) -> MergeRecord:
             client_id=survivor.pk,
             summary=_("Merged profile #%(id)s (%(name)s) into this one")
             % {"id": absorbed.pk, "name": absorbed.full_name},
-            changes=changes_between(before, _snapshot(survivor)),
+            changes={
+                **changes_between(before, _snapshot(survivor)),
+                "merged_from": [None, absorbed.pk],
+            },
         )
         audit_record(
             actor=actor,

@@ -11,7 +11,7 @@ from django_ratelimit.decorators import ratelimit
 
 from spa.accounts.models import SpaSettings
 from spa.audit.models import AuditEntry
-from spa.audit.presenter import present_changes
+from spa.audit.presenter import entry_sentence, entry_table, present_changes
 from spa.booking.selectors import client_appointment_counts, client_upcoming
 from spa.clients import exports
 from spa.clients.duplicates import client_duplicates
@@ -309,7 +309,7 @@ def client_history(request: HttpRequest, client_id: int) -> HttpResponse:
     }
     rows = []
     for entry in entries:
-        changes = present_changes(entry.changes)
+        changes = present_changes(entry_table(entry))
         if show_health and entry.sensitive_changes:
             sensitive = {}
             for key, (old, new) in entry.sensitive_changes.items():
@@ -318,7 +318,7 @@ def client_history(request: HttpRequest, client_id: int) -> HttpResponse:
                     new = [list_names[key].get(c, c) for c in new or []]
                 sensitive[key] = [old, new]
             changes += present_changes(sensitive)
-        rows.append({"entry": entry, "changes": changes,
+        rows.append({"entry": entry, "changes": changes, "sentence": entry_sentence(entry),
                      "hidden_health": bool(entry.sensitive_changes) and not show_health})  # fmt: skip
     return render(request, "clients/history.html", {"client": client, "rows": rows})
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.signals import request_finished, request_started
 from django.utils.formats import number_format
 
+NBSP = "\u00a0"
 # currency -> (minor units per major unit, symbol, symbol after the number?)
 CURRENCIES = {"VND": (1, "₫", True), "CNY": (100, "¥", False), "USD": (100, "$", False)}
 DEFAULT_CURRENCY = "VND"
@@ -57,7 +58,10 @@ def forget_current_currency() -> None:
 
 
 def format_money(amount: int | None, currency: str | None = None) -> str:
-    """``1500000`` -> ``1.500.000 ₫`` in Vietnamese (grouping follows the active language)."""
+    """``1500000`` -> ``1.500.000\u00a0₫`` in Vietnamese (grouping follows the active language).
+
+    The symbol is joined with a NO-BREAK SPACE so that no line (a receipt, a phone-width
+    table) ever puts "₫" on its own line."""
     if amount is None:
         return ""
     currency = currency or current_currency()
@@ -68,4 +72,4 @@ def format_money(amount: int | None, currency: str | None = None) -> str:
         text = number_format(
             Decimal(amount) / minor, decimal_pos=2, use_l10n=True, force_grouping=True
         )
-    return f"{text} {symbol}" if after else f"{symbol}{text}"
+    return f"{text}{NBSP}{symbol}" if after else f"{symbol}{text}"

@@ -561,7 +561,9 @@ def deposit_forfeit(*, actor, deposit: Deposit, reason: str = "") -> Deposit:
         ledger_post(client=deposit.client, account=Account.DEPOSIT, amount=-deposit.amount, reason="forfeited",
                     by=actor, note=reason[:255])  # fmt: skip
         audit_record(actor=actor, action=Action.SALE, client_id=deposit.client_id,
-                     summary=f"deposit forfeited {deposit.amount}: {reason}"[:255])  # fmt: skip
+                     summary=f"deposit forfeited {deposit.amount}: {reason}"[:255],
+                     changes={"deposit_forfeited": [None, {"amount": deposit.amount}],
+                              **({"reason": [None, reason]} if reason else {})})  # fmt: skip
     deposit.refresh_from_db()
     return deposit
 

@@ -200,7 +200,7 @@ def course(request: HttpRequest, client_id: int) -> HttpResponse:
         "patch_tests": client_patch_tests(client),
         "details": details,
     }
-    if details and total:
+    if details and total > 1:  # one session: nothing to compare it with
         context["compare"] = _comparison(request, client, total)
     return render(request, "treatments/course.html", context)
 
@@ -225,7 +225,7 @@ def course_pdf(request: HttpRequest, client_id: int) -> HttpResponse:
     _require(access.can_see_treatment_details(request.user))
     total = client_session_count(client)
     sessions = client_sessions_page(client, offset=0, limit=500)
-    compare = _comparison(request, client, total) if total else None
+    compare = _comparison(request, client, total) if total > 1 else None
 
     def data_uri(photo: SessionPhoto) -> str:
         with photo.image.open("rb") as f:
@@ -236,6 +236,8 @@ def course_pdf(request: HttpRequest, client_id: int) -> HttpResponse:
             compare[f"{side}_photos"] = [
                 (p.get_kind_display(), data_uri(p)) for p in compare[side].photos.all()
             ]
+        if not compare["a_photos"] and not compare["b_photos"]:
+            compare = None  # no photos: the client's PDF has no empty comparison
     html = render_to_string(
         "treatments/course_pdf.html",
         {"client": client, "sessions": sessions, "packages": client_packages(client), "compare": compare,

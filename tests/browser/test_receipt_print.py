@@ -34,5 +34,14 @@ def test_receipt_prints_on_an_80mm_roll_or_an_a5_sheet(
             "e => getComputedStyle(e).whiteSpace"
         )
         assert nowrap == "nowrap"
+        for testid in ("invoice-code", "line-qty"):
+            style = phone_page.locator(f"[data-testid={testid}]").evaluate(
+                "e => getComputedStyle(e).whiteSpace"
+            )
+            assert style == "nowrap", testid
+        # Quantity and unit price are on the receipt; ₫ is bound to its amount.
+        assert "1 × 2.350.000\u00a0₫" in phone_page.locator("[data-testid=line-qty]").inner_text()
+        background = phone_page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
         widths[size] = page_width_mm(phone_page.pdf(prefer_css_page_size=True))
     assert abs(widths["80mm"] - 80) < 1 and abs(widths["a5"] - 148) < 1

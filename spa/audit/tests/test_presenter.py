@@ -22,7 +22,7 @@ def test_values_are_formatted_by_type():
     assert format_value("preferred_channel", "zalo") == "Zalo"
     assert format_value("tags", []) == "—" and format_value("notes", None) == "—"
     assert format_value("invoice", {"code": "HD-Q1-000035", "total": 2_350_000}) == (
-        "số: HD-Q1-000035; tổng cộng: 2.350.000 ₫"
+        "số: HD-Q1-000035; tổng cộng: 2.350.000\u00a0₫"
     )
 
 
@@ -39,5 +39,5 @@ def test_the_history_page_shows_no_raw_codes(client, make_client, manager_a, rec
     for raw in ("full_name", "birth_date", "preferred_channel", "1990-03-07", "{'", "None",
                 ">zalo<", ">en<", "2350000"):  # fmt: skip
         assert raw not in page, raw
-    assert "07/03/1990" in page and "2.350.000 ₫" in page and "Ngày sinh" in page
+    assert "07/03/1990" in page and "2.350.000\u00a0₫" in page and "Ngày sinh" in page
     assert timezone.localdate().strftime("%d/%m/%Y") in page

@@ -1,0 +1,39 @@
+"""The main pages of the product, for the phone-width and accessibility tests: one list
+(extend it when a page lands), each with the URL filled from a populated spa."""
+
+from django.urls import reverse
+
+# (short name, url name, takes the client id?)
+MAIN_PAGES = [
+    ("search", "clients:search", False),
+    ("profile", "clients:detail", True),
+    ("new-client", "clients:new", False),
+    ("client-edit", "clients:edit", True),
+    ("history", "clients:history", True),
+    ("course", "treatments:course", True),
+    ("session-form", "treatments:session_new", True),
+    ("calendar-day", "booking:day", False),
+    ("book", "booking:book", True),
+    ("checkout", "sales:checkout", True),
+    ("money", "sales:money", True),
+    ("cash-report", "sales:report", False),
+    ("account", "accounts:account", False),
+    ("settings", "office:index", False),
+]
+QUERIES = {"search": "?q=nguyen"}
+
+
+def main_pages(client_id: int) -> list[tuple[str, str]]:
+    """[(name, path)] of every main page, for one client."""
+    return [
+        (name, reverse(url_name, args=[client_id] if takes_client else []) + QUERIES.get(name, ""))
+        for name, url_name, takes_client in MAIN_PAGES
+    ]
+
+
+def log_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/clients/")
