@@ -200,6 +200,8 @@ def can_manage_money_settings(user) -> bool:
 def can_manage_message_settings(user) -> bool:
     """Reminder times, gateways, the mail server and message texts: the owner only."""
     return can_manage_spa(user)
+
+
 # --- frontdesk ---
 
 
@@ -228,6 +230,8 @@ def can_manage_branch_catalogue(user) -> bool:
 def stock_branch_ids(user) -> list[int] | None:
     """The branches whose stock `user` may see and change (None: every branch)."""
     return settings_branch_ids(user)
+
+
 # --- staff ---
 # Branch and staff settings. A manager runs their own branch's receptionists and
 # technicians (and its opening hours and closures); owners and managers are the
