@@ -35,7 +35,34 @@ def _require(allowed: bool) -> None:
 def index(request: HttpRequest) -> HttpResponse:
     _require(access.can_open_settings(request.user))
     groups = [(group_title(g), entries) for g, entries in sections.visible_to(request.user)]
-    return render(request, "office/index.html", {"groups": groups})
+    steps = _first_steps() if access.can_manage_spa(request.user) else []
+    return render(request, "office/index.html", {
+        "groups": groups, "steps": steps, "steps_left": sum(1 for s in steps if not s[0]),
+    })  # fmt: skip
+
+
+def _first_steps() -> list[tuple[bool, str, str]]:
+    """What a new spa still needs before its first booking: (done, what, where)."""
+    from django.urls import reverse
+
+    from spa.accounts.models import Role, User
+    from spa.booking.models import Shift
+    from spa.catalog.models import ServiceCategory, ServicePrice
+
+    technicians = User.objects.filter(role=Role.TECHNICIAN, is_active=True)
+    return [
+        (ServiceCategory.objects.exists(), _("Add a service category (facial, body, hair…)"),
+         reverse("office:section_new", args=["categories"])),
+        (ServicePrice.objects.filter(service__is_active=True).exists(),
+         _("Add a service with its price"), reverse("office:section_new", args=["services"])),
+        (technicians.exists(), _("Add a technician"), reverse("office:section_new", args=["staff"])),
+        (Shift.objects.filter(staff__in=technicians).exists(),
+         _("Set the technicians' working hours (Staff → Working hours)"),
+         reverse("office:section", args=["staff"])),
+        (User.objects.filter(role=Role.RECEPTIONIST, is_active=True).exists(),
+         _("Add a receptionist (optional: the owner can book too)"),
+         reverse("office:section_new", args=["staff"])),
+    ]  # fmt: skip
 
 
 def _section(request: HttpRequest, slug: str) -> sections.Section:

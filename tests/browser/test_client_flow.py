@@ -27,7 +27,8 @@ def test_receptionist_finds_by_unaccented_name_adds_allergy_and_other_branch_can
 
     log_in(page, live_server, receptionist_a.username)
     assert page.locator("html").get_attribute("lang") == "vi"  # Vietnamese despite an en-US browser
-    page.click("nav a[href='/clients/']")  # the search, one click from the landing page
+    page.click("details.menu summary")  # the search, in the phone's menu
+    page.click("details.menu nav a[href='/clients/']")
     page.fill("#q", "nguyen thi hoa")
     result = page.locator("[data-testid=result]").first
     result.wait_for()

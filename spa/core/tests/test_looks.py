@@ -19,7 +19,7 @@ def test_money_keeps_the_dong_sign_with_its_amount():
     assert format_money(150_000, "CNY") == "¥1.500,00"
 
 
-def test_the_language_picker_names_each_language_in_itself(client):
+def test_the_language_picker_names_each_language_in_itself(client, owner):
     page = client.get(reverse("accounts:login")).content.decode()
     for name in ("Tiếng Việt", "English", "简体中文"):
         assert unicodedata.normalize("NFC", name) in page

@@ -95,7 +95,7 @@ def test_prices_per_branch_are_saved_together_and_audited_each(
     last = settings_entries("catalog.serviceprice:")[-1]
     assert last.changes["price"] == [550_000, None]
     history = client.get(reverse("office:history")).content.decode()
-    assert "550.000 ₫" in history and "Peel da AHA · " in history
+    assert "550.000\u00a0₫" in history and "Peel da AHA · " in history
     assert "<td>Phòng</td>" in history and ">room<" not in history  # a kind by its label
 
 
@@ -141,7 +141,7 @@ def test_a_new_service_with_a_price_at_one_branch(client, owner, catalogue, bran
     assert list(service.prices.values_list("branch", "price")) == [(branch_a.pk, 500_000)]
     assert settings_entries(f"catalog.service:{service.pk}")
     listing = client.get(reverse("office:section", args=["services"])).content.decode()
-    assert "500.000 ₫" in listing
+    assert "500.000\u00a0₫" in listing
 
 
 def test_safety_rules_are_added_checked_and_deleted_with_history(client, owner, catalogue):
@@ -233,7 +233,7 @@ def test_product_with_cost_and_allergens_is_saved_and_audited(client, owner, aha
     entry = settings_entries(f"catalog.product:{product.pk}")[0]
     assert entry.changes["cost"] == [None, 280_000]
     listing = client.get(reverse("office:section", args=["products"])).content.decode()
-    assert "280.000 ₫" in listing and "retail" not in listing
+    assert "280.000\u00a0₫" in listing and "retail" not in listing
 
     bad = client.post(reverse("office:section_new", args=["products"]),
                       {**data, "sku": "OTHER", "cost": "-1"})  # fmt: skip
@@ -254,7 +254,7 @@ def test_package_card_is_saved_with_its_services_and_validity(client, owner, cat
     assert list(card.services.all()) == [catalogue["facial"]]
     assert settings_entries(f"catalog.packagetemplate:{card.pk}")
     listing = client.get(reverse("office:section", args=["package-templates"])).content.decode()
-    assert "5.000.000 ₫" in listing and "6 tháng" in listing
+    assert "5.000.000\u00a0₫" in listing and "6 tháng" in listing
 
     bad = client.post(reverse("office:section_new", args=["package-templates"]),
                       {**data, "name": "Zero", "total_sessions": "0"})  # fmt: skip

@@ -132,7 +132,7 @@ def test_a_voucher_is_added_with_its_discount_and_listed_with_its_uses(client, o
     )
     Voucher.objects.filter(pk=voucher.pk).update(used=7)
     page = client.get(reverse("office:section", args=["vouchers"])).content.decode()
-    assert "TET2027" in page and "7 / 100" in page and "10% + 50.000 ₫" in page
+    assert "TET2027" in page and "7 / 100" in page and "10% + 50.000\u00a0₫" in page
     assert settings_entries()[0].subject == f"sales.voucher:{voucher.pk}"
 
 
@@ -233,7 +233,7 @@ def test_the_receipt_prints_the_legal_name_tax_code_and_address(
     header = page.split('data-testid="receipt-legal"')[1].split("</header>")[0]
     assert "CÔNG TY TNHH SPA HOA SEN" in header and "Mã số thuế: 0101234567-001" in header
     assert "12 Lê Lợi, Quận 1, TP.HCM" in header and "028 3822 1234" in header
-    assert "2 × 450.000 ₫" in page
+    assert "2 × 450.000\u00a0₫" in page
 
 
 def test_a_receipt_without_a_header_prints_none(
@@ -309,7 +309,7 @@ def test_the_history_names_tiers_and_reminder_times_as_people_read_them(client, 
         "amount_0": "3", "unit_0": "days", "amount_1": "90", "unit_1": "minutes",
         **{f"unit_{i}": "hours" for i in (2, 3)}})  # fmt: skip
     history = client.get(reverse("office:history")).content.decode()
-    assert "Bạc: 5.000.000 ₫" in history and "Kim cương: 12%" in history
+    assert "Bạc: 5.000.000\u00a0₫" in history and "Kim cương: 12%" in history
     assert "3 ngày" in history and "1 giờ 30 phút" in history
     assert "silver" not in history and "4320" not in history
 

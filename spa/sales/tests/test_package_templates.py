@@ -42,7 +42,7 @@ def test_choosing_a_card_shows_its_values_without_letting_them_be_typed(
 ):
     client.force_login(receptionist_a)
     page = client.get(url(hoa), {"template": peel_card.pk}).content.decode()
-    assert "Peel 10 buổi" in page and "5.000.000 ₫" in page
+    assert "Peel 10 buổi" in page and "5.000.000\u00a0₫" in page
     assert 'name="price" value="5000000"' in page and "disabled" in page
     assert f'name="template" value="{peel_card.pk}"' in page
 
