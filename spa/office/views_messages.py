@@ -61,34 +61,32 @@ def _channel_page(request, *, kind: str, form=None, test_form=None, result=None,
     }, status=status)  # fmt: skip
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def gateways(request: HttpRequest) -> HttpResponse:
+def _channel_save(request: HttpRequest, *, kind: str, form_class, url_name: str) -> HttpResponse:
+    """The gateways page and the mail-server page: the same save, each its own form."""
     _require_owner(request)
     if request.method == "POST":
         spa = SpaSettings.current()
-        form = GatewayForm(request.POST, spa=spa)
+        form = form_class(request.POST, spa=spa)
         if form.is_valid():
             spa_messaging_update(actor=request.user, values=form.values(spa))
             messages.success(request, _("Saved."))
-            return redirect("office:messages_gateways")
-        return _channel_page(request, kind="gateways", form=form)
-    return _channel_page(request, kind="gateways")
+            return redirect(url_name)
+        return _channel_page(request, kind=kind, form=form)
+    return _channel_page(request, kind=kind)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def gateways(request: HttpRequest) -> HttpResponse:
+    return _channel_save(request, kind="gateways", form_class=GatewayForm,
+                         url_name="office:messages_gateways")  # fmt: skip
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def mail_server(request: HttpRequest) -> HttpResponse:
-    _require_owner(request)
-    if request.method == "POST":
-        spa = SpaSettings.current()
-        form = MailServerForm(request.POST, spa=spa)
-        if form.is_valid():
-            spa_messaging_update(actor=request.user, values=form.values(spa))
-            messages.success(request, _("Saved."))
-            return redirect("office:messages_email")
-        return _channel_page(request, kind="email", form=form)
-    return _channel_page(request, kind="email")
+    return _channel_save(request, kind="email", form_class=MailServerForm,
+                         url_name="office:messages_email")  # fmt: skip
 
 
 def _test_rate(group, request) -> str:
