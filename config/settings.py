@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "spa.sales",
     "spa.office",
     "spa.desk",
+    "spa.imports",
     "huey.contrib.djhuey",
 ]
 
