@@ -259,6 +259,11 @@ HUEY.update(
 # Client searches a minute per user (the search box searches as you type).
 SEARCH_RATE = env.str("SEARCH_RATE", default="300/m")
 SEARCH_RATE_MASKED = env.str("SEARCH_RATE_MASKED", default="30/m")  # roles that see phones masked
+# Imports: the uploaded file (it holds health data) is kept encrypted this many days,
+# an import may be undone for this many days, and files over this size are refused.
+IMPORT_FILE_KEEP_DAYS = env.int("IMPORT_FILE_KEEP_DAYS", default=30)
+IMPORT_UNDO_DAYS = env.int("IMPORT_UNDO_DAYS", default=14)
+IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=20)
 REMINDER_RETRY_SECONDS = env.int("REMINDER_RETRY_SECONDS", default=60)
 # A worker's claim on a reminder it is sending lasts this long; a worker that died
 # mid-send is given up on after it, and the reminder is tried again. Longer than any

@@ -23,6 +23,7 @@ class Action(models.TextChoices):
     SALE = "sale", _("Sale or payment")
     LOGIN_FAILED = "login_failed", _("Failed login")
     SETTINGS = "settings", _("Settings changed")
+    IMPORT = "import", _("Imported")
 
 
 class AuditEntry(models.Model):

@@ -154,6 +154,8 @@ class Client(models.Model):
 
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True, db_index=True)
+    # Only the year is known (old records often say "1985"): kept as given, not guessed.
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     email = models.EmailField(_("email"), blank=True)
     email_normalised = models.CharField(max_length=254, blank=True, editable=False, db_index=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
@@ -371,6 +373,7 @@ class ConsentMethod(models.TextChoices):
     IN_PERSON = "in_person", _("Said in person")
     ONLINE = "online", _("Online form")
     PHONE = "phone", _("By phone")
+    IMPORTED = "imported", _("Imported from the old records")
 
 
 class ConsentRecord(models.Model):

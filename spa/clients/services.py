@@ -579,3 +579,196 @@ def client_delete(*, actor, client: Client, reason: str) -> None:
 def care_link_add(*, client: Client, staff, reason: str) -> None:
     """Record that `staff` served / is booked with / is in charge of `client`."""
     CareLink.objects.get_or_create(client=client, staff=staff, reason=reason)
+
+
+# --- imports ---------------------------------------------------------------------------
+@dataclass
+class ImportedClient:
+    """One client to create from an import row (see spa.imports)."""
+
+    fields: dict[str, Any]
+    phones: list[Phone]
+    tags: list[Any]
+    summary: str  # "Imported from khach.xlsx, sheet KH, row 12"
+    health: dict[str, Any] | None = None
+
+
+def _phones_held(e164s: set[str]) -> set[str]:
+    return set(ClientPhone.objects.filter(e164__in=e164s).values_list("e164", flat=True))
+
+
+def clients_bulk_import(*, actor, items: list[ImportedClient]) -> list[Client]:
+    """Create many profiles at once, with their phones, search keys, health section and
+    an audit entry each. The duplicate checks were made by the import's dry run; a number
+    someone else holds (now, or another row of the batch) is saved as a confirmed shared
+    number, so the one-unconfirmed-holder rule still holds. Call inside a transaction."""
+    assert transaction.get_connection().in_atomic_block, "clients_bulk_import needs a transaction"
+    by = actor if getattr(actor, "pk", None) else None
+    clients = []
+    for item in items:
+        client = Client(**item.fields, created_by=by)
+        _apply_name(client)
+        client.primary_phone = item.phones[0].national if item.phones else ""
+        clients.append(client)
+    Client.objects.bulk_create(clients, batch_size=500)
+    held = _phones_held({p.e164 for item in items for p in item.phones})
+    phones, keys, tag_links, audits, healths = [], [], [], [], []
+    tag_model = Client.tags.through
+    codes = {
+        "allergen_ids": dict(Allergen.objects.values_list("pk", "code")),
+        "condition_ids": dict(Condition.objects.values_list("pk", "code")),
+    }
+    for client, item in zip(clients, items, strict=True):
+        for position, phone in enumerate(item.phones):
+            shared = phone.e164 in held
+            held.add(phone.e164)
+            phones.append(
+                ClientPhone(
+                    client=client, e164=phone.e164, national=phone.national,
+                    digits_reversed=phone.significant[::-1], is_primary=position == 0,
+                    shared_confirmed=shared,
+                )
+            )  # fmt: skip
+        keys += [
+            ClientNameKey(client_id=client.pk, branch_id=client.branch_id, key=k)
+            for k in search_keys(client.name_search.split())
+        ]
+        tag_links += [tag_model(client_id=client.pk, tag_id=t.pk) for t in item.tags]
+        snapshot = _snapshot_fields(client)
+        snapshot["tags"] = sorted(t.name for t in item.tags)
+        snapshot["phones"] = [p.e164 for p in item.phones]
+        audits.append(
+            AuditEntry(
+                actor=by, action=Action.IMPORT, client_id=client.pk, summary=item.summary[:255],
+                changes=changes_between({}, snapshot),
+                sensitive_changes=_health_codes(item.health, codes) if item.health else None,
+            )
+        )  # fmt: skip
+        if item.health:
+            healths.append(ClientHealth(client=client, data={**ClientHealth.EMPTY, **item.health}))
+    ClientPhone.objects.bulk_create(phones, batch_size=1000)
+    ClientNameKey.objects.bulk_create(keys, batch_size=2000)
+    tag_model.objects.bulk_create(tag_links, batch_size=2000)
+    ClientHealth.objects.bulk_create(healths, batch_size=500)
+    AuditEntry.objects.bulk_create(audits, batch_size=500)
+    return clients
+
+
+def _health_codes(values: dict[str, Any], codes: dict[str, dict]) -> dict[str, Any]:
+    out = dict(values)
+    for key, by_id in codes.items():
+        out[key] = sorted(by_id.get(i, str(i)) for i in values.get(key) or [])
+    return out
+
+
+def _snapshot_fields(client: Client) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in AUDITED_FIELDS:
+        value = getattr(client, name)
+        if hasattr(value, "pk"):
+            value = str(value)
+        elif isinstance(value, date):
+            value = value.isoformat()
+        out[name] = value
+    return out
+
+
+FILLABLE_FIELDS = [
+    "gender", "birth_date", "birth_year", "email", "address", "occupation", "facebook",
+    "zalo", "wechat", "source", "group", "notes_preferences", "notes",
+]  # fmt: skip
+
+
+def client_import_fill(
+    *, actor, client: Client, fields: dict[str, Any], phones: list[Phone], tags, summary: str,
+    health: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Bring an import row into an existing profile: blanks are filled, notes appended,
+    new numbers and tags added, allergies and conditions added to the health section —
+    nothing already recorded is overwritten. Returns what was changed, so the import can
+    be undone. Call inside a transaction."""
+    before = _snapshot(client)
+    changed: dict[str, Any] = {}
+    for name, value in fields.items():
+        if value in (None, "", [], {}):
+            continue
+        old = getattr(client, name)
+        if name in ("notes", "notes_preferences") and old:
+            if value in old:
+                continue
+            new = f"{old}\n{value}"
+        elif old not in (None, "") or name not in FILLABLE_FIELDS:
+            continue
+        else:
+            new = value
+        changed[name] = old.pk if hasattr(old, "pk") else (old.isoformat() if isinstance(old, date) else old)
+        setattr(client, name, new)
+    _apply_name(client)
+    client.save()
+    existing = set(client.phones.values_list("e164", flat=True))
+    held = _phones_held({p.e164 for p in phones} - existing)
+    added_phones = []
+    for phone in phones:
+        if phone.e164 in existing:
+            continue
+        existing.add(phone.e164)
+        ClientPhone.objects.create(
+            client=client, e164=phone.e164, national=phone.national,
+            digits_reversed=phone.significant[::-1], is_primary=not client.primary_phone,
+            shared_confirmed=phone.e164 in held,
+        )  # fmt: skip
+        if not client.primary_phone:
+            client.primary_phone = phone.national
+            Client.objects.filter(pk=client.pk).update(primary_phone=phone.national)
+        added_phones.append(phone.e164)
+    have = set(client.tags.values_list("pk", flat=True))
+    added_tags = [t.pk for t in tags if t.pk not in have]
+    client.tags.add(*added_tags)
+    health_before = None
+    if health:
+        record = _health_for_update(client)
+        health_before = record.values()
+        merged = dict(health_before)
+        for key, value in health.items():
+            if key.endswith("_ids"):
+                merged[key] = sorted(set(merged.get(key) or []) | set(value))
+            elif value and not merged.get(key):
+                merged[key] = value
+            elif value and value not in merged.get(key, ""):
+                merged[key] = f"{merged[key]}\n{value}"
+        record.data = merged
+        record.save()
+    changes = changes_between(before, _snapshot(client))
+    audit_record(
+        actor=actor, action=Action.IMPORT, client_id=client.pk, summary=summary, changes=changes,
+        sensitive_changes=_readable_health(health) if health else None,
+    )  # fmt: skip
+    return {
+        "fields": changed, "phones": added_phones, "tags": added_tags,
+        "health": health_before,
+    }  # fmt: skip
+
+
+def client_import_unfill(*, actor, client: Client, undo: dict[str, Any], summary: str) -> None:
+    """Take back what client_import_fill changed (an import undone)."""
+    before = _snapshot(client)
+    for name, value in undo.get("fields", {}).items():
+        field = Client._meta.get_field(name)
+        if field.is_relation:
+            setattr(client, f"{name}_id", value)
+        else:
+            setattr(client, name, field.to_python(value) if value is not None else None)
+    _apply_name(client)
+    client.save()
+    client.phones.filter(e164__in=undo.get("phones", [])).delete()
+    first = client.phones.order_by("-is_primary", "id").first()
+    Client.objects.filter(pk=client.pk).update(primary_phone=first.national if first else "")
+    client.tags.remove(*undo.get("tags", []))
+    if undo.get("health") is not None:
+        record = _health_for_update(client)
+        record.data = undo["health"]
+        record.save()
+    audit_record(
+        actor=actor, action=Action.IMPORT, client_id=client.pk, summary=summary,
+        changes=changes_between(before, _snapshot(client)),
+    )  # fmt: skip

@@ -191,6 +191,17 @@ def settings_branch_ids(user) -> list[int] | None:
     return []
 
 
+# --- imports ---
+def can_import(user) -> bool:
+    """Bring in records from a file: the owner, and managers for their own branch."""
+    return _role(user) == Role.OWNER or (_role(user) == Role.MANAGER and bool(user.branch_id))
+
+
+def import_branch_ids(user) -> list[int] | None:
+    """The branches `user` may import into (None: every branch)."""
+    return settings_branch_ids(user) if can_import(user) else []
+
+
 # --- money ---
 def can_manage_money_settings(user) -> bool:
     """Loyalty, vouchers, the receipt header and the currency: the owner only."""

@@ -71,6 +71,7 @@ MESSAGES: dict[str, object] = {
     "row_footer": _("Footer below the table"),
     "row_number_only": _("Row with only a number"),
     "row_repeated_header": _("The header repeated"),
+    "row_header": _("Header row"),
     # Values (values.py)
     "phone_missing": _("No phone number"),
     "phone_not_a_number": _("“%(text)s” is not a phone number"),
@@ -103,4 +104,11 @@ MESSAGES: dict[str, object] = {
     "row_client_ambiguous": _("More than one client is called %(text)s; add a phone"),
     "row_service_unknown": _("Service “%(text)s” is not in the catalogue"),
     "row_database": _("Could not be saved: %(detail)s"),
+    "phone_shared": _("Shares a phone with another client (family); kept as a different person"),
+    "undo_not_committed": _("Only a finished import can be undone."),
+    "undo_too_late": _("An import can be undone for %(days)s days after it ran; that time has passed."),
+    "undo_built_on": _(
+        "Client %(client)s has had visits, payments or changes since the import; "
+        "undoing it would destroy them."
+    ),
 }

@@ -260,6 +260,7 @@ class Account(models.TextChoices):
     DEBT = "debt", _("Debt")
     POINTS = "points", _("Points")
     DEPOSIT = "deposit", _("Deposits held")
+    PRIOR = "prior", _("Spent before the switch")
 
 
 class LedgerReason(models.TextChoices):
@@ -278,6 +279,8 @@ class LedgerReason(models.TextChoices):
     APPLIED = "applied", _("Deposit applied to an invoice")
     FORFEITED = "forfeited", _("Deposit kept (no-show)")
     CREDIT_NOTE = "credit_note", _("Reversed by a credit note")
+    OPENING = "opening", _("Opening balance (imported)")
+    IMPORT_UNDONE = "import_undone", _("Import undone")
 
 
 class Balance(models.Model):
