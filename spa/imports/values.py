@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from spa.core.phone import InvalidPhone, Phone, parse_phone
+from spa.core.phone import VN_OLD_MOBILE_PREFIXES, InvalidPhone, Phone, parse_phone
 from spa.core.text import fold, is_han, name_problems, normalise_name, sorted_key, tokens
 from spa.imports.problems import Problem, ProblemError
 
@@ -131,6 +131,10 @@ def _fast_vn(digits: str, plus: bool) -> Phone | None:
         significant = digits
     elif n == 11 and digits.startswith("84"):
         significant = digits[2:]
+    elif n == 11 and digits[:4] in VN_OLD_MOBILE_PREFIXES:  # before the 2018 renumbering
+        significant = VN_OLD_MOBILE_PREFIXES[digits[:4]][1:] + digits[4:]
+    elif n == 10 and "0" + digits[:3] in VN_OLD_MOBILE_PREFIXES:  # and without its 0
+        significant = VN_OLD_MOBILE_PREFIXES["0" + digits[:3]][1:] + digits[3:]
     else:
         return None
     if len(significant) != 9 or significant[0] not in _FAST_FIRST:
@@ -563,11 +567,13 @@ def _grouped(body: str, match: re.Match) -> int | None:
     return int(body.replace(group_sep, ""))
 
 
-def _money_with_units(body: str, rest: str | None) -> int:
+def _money_with_units(body: str, rest: str | None) -> int | None:
     total = 0
     smallest = 0
     for number, unit in _MONEY_PART.findall(body):
         factor = _MONEY_UNITS[unit]
+        if smallest and factor >= smallest:
+            return None  # "2tr5tr": units must come largest first, once each
         whole, _, fraction = number.replace(",", ".").partition(".")
         if factor == 1000 and len(fraction) == 3:  # "1.500k": grouped thousands
             whole, fraction = whole + fraction, ""
