@@ -88,6 +88,7 @@ class PhoneCell:
 _PHONE_RUN = re.compile(r"[+(]*\s*\+?[0-9](?:[0-9 \t\u00a0.\-()]*[0-9])?")
 _PLAIN_PHONE = re.compile(r"\+?[0-9 \u00a0.\-]+")
 _HAS_DIGIT = re.compile(r"[0-9]")
+_FLOAT_TEXT = re.compile(r"[0-9]+\.0|[0-9](?:\.[0-9]+)?[eE]\+?[0-9]{1,2}")
 _LETTERS = re.compile(r"[^\W\d_][^\d()\[\]:;,/]*[^\W\d_]|[^\W\d_]")
 _PHONE_SEPARATOR = re.compile(r"\n|/|;|,|\||\s-\s|\s+hoặc\s+|\s+or\s+|或|và")
 _PHONE_SEPARATOR_WORDS = re.compile(
@@ -212,6 +213,12 @@ def parse_phones(value, region: str = "VN") -> PhoneCell:
     text = text_of(value)
     if not text:
         return PhoneCell()
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        return PhoneCell(problems=[Problem("phone_invalid", {"text": text})])
+    if _FLOAT_TEXT.fullmatch(text):  # a number's float written out by a CSV export
+        number = float(text)
+        if number.is_integer():
+            return parse_phones(int(number), region)
     if _PLAIN_PHONE.fullmatch(text):  # the common case: one number, nothing else
         phone = _one_phone(text, region)
         if phone is not None:

@@ -156,6 +156,16 @@ LANDLINE = "+842838221234"
         ("13812345678", ["+8613812345678"], ""),
         (13812345678, ["+8613812345678"], ""),
         ("0912/345/678", [MOBILE], ""),
+        # Floats written out as text by CSV exports
+        ("912345678.0", [MOBILE], ""),
+        ("9.12345678E8", [MOBILE], ""),
+        ("9.12345678e+08", [MOBILE], ""),
+        (
+            "ĐT nhà: (028) 3822-1234; DĐ: 0912.345.678",
+            [LANDLINE, MOBILE],
+            "ĐT nhà: 028 3822 1234; DĐ: 0912 345 678",
+        ),
+        ("0912 345 678 máy lẻ 12", [MOBILE], "máy lẻ 12"),
     ],
 )
 def test_phones_are_read_however_they_were_typed(cell, e164s, note):
@@ -181,7 +191,10 @@ def test_an_empty_phone_cell_is_no_problem_here(cell):
     assert (result.phones, result.problems, result.note) == ([], [], "")
 
 
-@pytest.mark.parametrize("cell", ["12345", "0912 345", "091234567890123456", 12345.5, "0000000000"])
+@pytest.mark.parametrize(
+    "cell",
+    ["12345", "0912 345", "091234567890123456", 12345.5, "0000000000", dt.date(1990, 3, 2)],
+)
 def test_digits_that_make_no_number_are_invalid(cell):
     result = parse_phones(cell)
     assert result.phones == []
