@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from spa.core.phone import InvalidPhone, Phone, parse_phone
+from spa.core.phone import VN_OLD_MOBILE_PREFIXES, InvalidPhone, Phone, parse_phone
 from spa.core.text import fold, is_han, name_problems, normalise_name, sorted_key, tokens
 from spa.imports.problems import Problem, ProblemError
 
@@ -88,6 +88,7 @@ class PhoneCell:
 _PHONE_RUN = re.compile(r"[+(]*\s*\+?[0-9](?:[0-9 \t\u00a0.\-()]*[0-9])?")
 _PLAIN_PHONE = re.compile(r"\+?[0-9 \u00a0.\-]+")
 _HAS_DIGIT = re.compile(r"[0-9]")
+_FLOAT_TEXT = re.compile(r"[0-9]+\.0|[0-9](?:\.[0-9]+)?[eE]\+?[0-9]{1,2}")
 _LETTERS = re.compile(r"[^\W\d_][^\d()\[\]:;,/]*[^\W\d_]|[^\W\d_]")
 _PHONE_SEPARATOR = re.compile(r"\n|/|;|,|\||\s-\s|\s+hoặc\s+|\s+or\s+|或|và")
 _PHONE_SEPARATOR_WORDS = re.compile(
@@ -131,6 +132,10 @@ def _fast_vn(digits: str, plus: bool) -> Phone | None:
         significant = digits
     elif n == 11 and digits.startswith("84"):
         significant = digits[2:]
+    elif n == 11 and digits[:4] in VN_OLD_MOBILE_PREFIXES:  # before the 2018 renumbering
+        significant = VN_OLD_MOBILE_PREFIXES[digits[:4]][1:] + digits[4:]
+    elif n == 10 and "0" + digits[:3] in VN_OLD_MOBILE_PREFIXES:  # and without its 0
+        significant = VN_OLD_MOBILE_PREFIXES["0" + digits[:3]][1:] + digits[3:]
     else:
         return None
     if len(significant) != 9 or significant[0] not in _FAST_FIRST:
@@ -208,6 +213,12 @@ def parse_phones(value, region: str = "VN") -> PhoneCell:
     text = text_of(value)
     if not text:
         return PhoneCell()
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        return PhoneCell(problems=[Problem("phone_invalid", {"text": text})])
+    if _FLOAT_TEXT.fullmatch(text):  # a number's float written out by a CSV export
+        number = float(text)
+        if number.is_integer():
+            return parse_phones(int(number), region)
     if _PLAIN_PHONE.fullmatch(text):  # the common case: one number, nothing else
         phone = _one_phone(text, region)
         if phone is not None:
@@ -563,11 +574,13 @@ def _grouped(body: str, match: re.Match) -> int | None:
     return int(body.replace(group_sep, ""))
 
 
-def _money_with_units(body: str, rest: str | None) -> int:
+def _money_with_units(body: str, rest: str | None) -> int | None:
     total = 0
     smallest = 0
     for number, unit in _MONEY_PART.findall(body):
         factor = _MONEY_UNITS[unit]
+        if smallest and factor >= smallest:
+            return None  # "2tr5tr": units must come largest first, once each
         whole, _, fraction = number.replace(",", ".").partition(".")
         if factor == 1000 and len(fraction) == 3:  # "1.500k": grouped thousands
             whole, fraction = whole + fraction, ""
