@@ -387,6 +387,10 @@ _CONTAINS_EXCLUDE: dict[str, tuple[str, ...]] = {
     "notes": (),
 }
 
+# Headers that fold to another synonym and must be told apart with their diacritics:
+# "Nợ" (debt) folds to "no", the English row counter "No.".
+_DIACRITIC_EXACT = {"nợ": ("debt", SheetKind.CLIENTS)}
+
 _GOOGLE_NUMBERED = re.compile(
     r"^(e mail|email|phone|address|website|relation|event|custom field|organization|im"
     r"|external id|calendar link|location) (\d+) (.+)$"
@@ -559,6 +563,18 @@ def _match_plain(norm: str, kind: str) -> tuple[str, int]:
     return _contains(norm, kind)
 
 
+def _diacritic_exact(header, kind: str) -> tuple[str, int] | None:
+    if not isinstance(header, str):
+        return None
+    key = " ".join(unicodedata.normalize("NFC", header).lower().strip(" :*").split())
+    found = _DIACRITIC_EXACT.get(key)
+    return (found[0], EXACT) if found and found[1] == kind else None
+
+
+def _match_header(header, kind: str) -> tuple[str, int]:
+    return _diacritic_exact(header, kind) or _match(normalise_header(header), kind)
+
+
 def _match(norm: str, kind: str) -> tuple[str, int]:
     if not norm:
         return IGNORE, NONE
@@ -586,14 +602,14 @@ def guess_target(header, kind: str = SheetKind.CLIENTS) -> str:
     ``full_name`` when the sheet has no family-name column.
     """
     _check_kind(kind)
-    return _match(normalise_header(header), kind)[0]
+    return _match_header(header, kind)[0]
 
 
 def _scored(headers: list, kind: str) -> list[tuple[str, int]]:
     """auto_map with the quality of each kept match (0 for an unmapped column)."""
     _check_kind(kind)
     norms = [normalise_header(h) for h in headers]
-    cands = [_match(norm, kind) for norm in norms]
+    cands = [_match_header(h, kind) for h in headers]
     if not any(t == "family_name" for t, _q in cands):
         cands = [
             ("full_name", q) if t == "given_name" and norm in _GIVEN_OR_FULL else (t, q)
