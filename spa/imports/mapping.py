@@ -473,18 +473,35 @@ def _own_export_synonyms() -> dict[str, str]:
     return out
 
 
-@cache
+_INDEXES: dict[str, dict[str, tuple[str, int]]] = {}
+
+
 def _index(kind: str) -> dict[str, tuple[str, int]]:
+    """Normalised synonym -> (target, quality), built once. The client index is kept
+    only once our own export's headers could be read (Django ready), so an early call
+    from a plain script does not freeze it without them."""
+    if kind in _INDEXES:
+        return _INDEXES[kind]
     index = _static_index(kind)
+    complete = True
     if kind == SheetKind.CLIENTS:
-        for norm, target in _own_export_synonyms().items():
+        own = _own_export_synonyms()
+        complete = bool(own)
+        for norm, target in own.items():
             index[norm] = (target, EXACT)
+    if complete:
+        _INDEXES[kind] = index
     return index
 
 
 @cache
-def _fuzzy_choices(kind: str) -> list[str]:
+def _fuzzy_choices_of(kind: str, size: int) -> list[str]:
+    # Keyed by the index's size too: a later, complete client index gets its own list.
     return [norm for norm in _index(kind) if len(norm) >= FUZZY_MIN_LENGTH]
+
+
+def _fuzzy_choices(kind: str) -> list[str]:
+    return _fuzzy_choices_of(kind, len(_index(kind)))
 
 
 def _google_numbered(norm: str, kind: str) -> tuple[str, int] | None:

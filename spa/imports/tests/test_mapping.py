@@ -325,6 +325,8 @@ def test_auto_map_never_repeats_a_target_except_phone_and_notes(headers):
     ("header", "kind", "expected"),
     [
         ("STT", SheetKind.CLIENTS, ""),
+        ("No.", SheetKind.CLIENTS, ""),  # the row counter...
+        ("Nợ", SheetKind.CLIENTS, "debt"),  # ...folds like the Vietnamese for debt
         ("Năm sinh", SheetKind.CLIENTS, "birth_date"),
         ("Ngày sinh", SheetKind.SESSIONS, ""),  # not a visit date
         ("Tên dịch vụ", SheetKind.SESSIONS, "session_service"),
