@@ -48,7 +48,7 @@ _SECTION_PATTERNS = (
     re.compile(r"[-=*_~#<«•.]{2,}\s*$"),
 )
 _FOOTER = re.compile(
-    r"^(nguoi lap( bieu)?|nguoi ky|ky ten|ky( va)? ghi ro|thu truong|ke toan|giam doc"
+    r"^(nguoi lap( bieu)?|nguoi ky|ky ten|ky,? (va )?ghi ro|thu truong|ke toan|giam doc"
     r"|quan ly|xac nhan|ghi chu\s*:|luu y\s*:|nguon\s*:|printed|print date|exported"
     r"|generated|page \d+|trang \d+|ngay in|in ngay|xuat ngay|ngay xuat|"
     r"制表|制表人|打印|导出|审核|负责人|备注\s*[:：])"
