@@ -162,7 +162,9 @@ def _open_zip(data: bytes, max_unpacked_bytes: int) -> Source:
             raise ProblemError("file_unknown_type")
         if "xl/workbook.xml" in names:
             return _open_workbook(data, "xlsx", _xlsx_dimensions(archive))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error) as error:
+    except ProblemError:
+        raise
+    except Exception as error:  # BadZipFile, zlib.error, NotImplementedError (method), ...
         raise _damaged(error) from error
     raise ProblemError("file_unknown_type")
 
@@ -248,7 +250,7 @@ def _xml_unescape(text: str) -> str:
 def _open_ole(data: bytes) -> Source:
     try:
         ole = olefile.OleFileIO(data)
-    except (OSError, ValueError, IndexError) as error:
+    except Exception as error:  # olefile raises OSError, and worse on garbage
         raise _damaged(error) from error
     with ole:
         # An encrypted .xlsx/.docx is an OLE container holding the encrypted zip.
@@ -259,7 +261,7 @@ def _open_ole(data: bytes) -> Source:
             raise ProblemError("file_unknown_type")
         try:
             globals_head = ole.openstream(stream).read(64 * 1024)
-        except OSError as error:
+        except Exception as error:
             raise _damaged(error) from error
     if _has_filepass(globals_head):
         raise ProblemError("file_password")
@@ -367,7 +369,8 @@ def _open_text(data: bytes, stem: str) -> Source:
         raise ProblemError("file_empty")
     if text.lstrip()[:11].upper() == "BEGIN:VCARD":
         return VcardSource(kind="vcf", sheets=[SheetInfo(0, stem, None)], text=text).counted()
-    text, delimiter, skip_first = _sniff(text)
+    # Lines ending "\r\r\n" come from a CRLF file rewritten in text mode on Windows.
+    text, delimiter, skip_first = _sniff(text.replace("\r\r\n", "\r\n"))
     estimate = text.count("\n") + (0 if text.endswith("\n") else 1) + skip_first
     return CsvSource(
         kind="csv",
@@ -452,15 +455,18 @@ def _looks_vietnamese(text: str) -> bool:
 
 
 def _looks_chinese(text: str) -> bool:
+    """Mostly characters of GB2312, the simplified Chinese that GBK files hold. Other
+    legacy text (Latin-1, Windows-1258) also decodes as GBK, but to its rare extension
+    characters, since their high bytes are followed by ASCII letters."""
     foreign = [char for char in text if ord(char) > 0x7E]
-    cjk = sum(
-        1
-        for char in foreign
-        if "\u4e00" <= char <= "\u9fff"
-        or "\u3000" <= char <= "\u303f"
-        or "\uff00" <= char <= "\uffef"
-    )
-    return bool(foreign) and cjk >= len(foreign) * 0.9
+    common = 0
+    for char in foreign:
+        try:
+            char.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return bool(foreign) and common >= len(foreign) * 0.9
 
 
 SEP_LINE = re.compile(r'\A"?sep=(.)"?[ \t]*\r?(\n|\Z)', re.IGNORECASE)
