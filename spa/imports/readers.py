@@ -473,33 +473,69 @@ SEP_LINE = re.compile(r'\A"?sep=(.)"?[ \t]*\r?(\n|\Z)', re.IGNORECASE)
 
 
 def _sniff(text: str) -> tuple[str, str, int]:
-    """(text, delimiter, lines skipped): Excel's "sep=;" line wins, then csv.Sniffer,
-    then the delimiter that occurs most evenly in the first lines."""
+    """(text, delimiter, lines skipped): Excel's "sep=;" line wins, else the delimiter
+    that splits the first rows most evenly into more than one field.
+
+    csv.Sniffer is not used: its quote heuristics pick "," for a ";" file as soon as a
+    quoted cell holds a comma, which Vietnamese addresses often do.
+    """
     marker = SEP_LINE.match(text)
     if marker:
         return text[marker.end() :], marker.group(1), 1
     sample = text[: 64 * 1024]
     if len(text) > len(sample):
         sample = sample[: sample.rfind("\n") + 1] or sample
+    return text, max(DELIMITERS, key=lambda candidate: _evenness(sample, candidate)), 0
+
+
+def _evenness(sample: str, delimiter: str) -> tuple[bool, float, float, int]:
+    """How well `delimiter` explains the sample's first non-blank rows: whether the usual
+    field count is above one; the share of rows that the csv module writes back exactly
+    as they stand (as Excel quotes: only where needed; a wrong delimiter leaves stray
+    quotes that would be written differently), each field quoted or not; the share of rows with the usual count;
+    and that count."""
+    lines = list(io.StringIO(sample, newline=""))
+    reader = csv.reader(iter(lines), delimiter=delimiter)
+    counts: list[int] = []
+    exact = consumed = 0
     try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+        for row in reader:
+            raw = "".join(lines[consumed : reader.line_num])
+            consumed = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            counts.append(len(row))
+            exact += _writes_back(row, delimiter, LINE_END.sub("", raw))
+            if len(counts) == 50:
+                break
     except csv.Error:
-        delimiter = _count_delimiter(sample)
-    return text, delimiter, 0
+        return (False, 0.0, 0.0, 0)
+    if not counts:
+        return (False, 0.0, 0.0, 0)
+    usual = max(set(counts), key=lambda count: (counts.count(count), count))
+    share = counts.count(usual) / len(counts)
+    return (usual > 1, round(exact / len(counts), 1), round(share, 1), usual)
 
 
-def _count_delimiter(sample: str) -> str:
-    lines = [line for line in sample.splitlines() if line.strip()][:50]
-    best, best_score = ",", 0
-    for candidate in DELIMITERS:
-        counts = [line.count(candidate) for line in lines]
-        # Lines that have the delimiter, weighted by how often it occurs in them.
-        score = sum(1 for count in counts if count) * (
-            min(c for c in counts if c) if any(counts) else 0
-        )
-        if score > best_score:
-            best, best_score = candidate, score
-    return best
+LINE_END = re.compile(r"(\r\n|\r|\n)\Z")
+
+
+def _writes_back(row: list[str], delimiter: str, raw: str) -> bool:
+    """Whether `raw` is `row` joined by `delimiter`, each field bare or in quotes."""
+    position = 0
+    for number, cell in enumerate(row):
+        quoted = '"' + cell.replace('"', '""') + '"'
+        if raw.startswith(quoted, position):
+            position += len(quoted)
+        elif '"' not in cell and delimiter not in cell and raw.startswith(cell, position):
+            position += len(cell)
+        else:
+            return False
+        if number < len(row) - 1:
+            if not raw.startswith(delimiter, position):
+                return False
+            position += len(delimiter)
+    return position == len(raw)
 
 
 @dataclass
