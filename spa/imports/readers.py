@@ -162,7 +162,9 @@ def _open_zip(data: bytes, max_unpacked_bytes: int) -> Source:
             raise ProblemError("file_unknown_type")
         if "xl/workbook.xml" in names:
             return _open_workbook(data, "xlsx", _xlsx_dimensions(archive))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error) as error:
+    except ProblemError:
+        raise
+    except Exception as error:  # BadZipFile, zlib.error, NotImplementedError (method), ...
         raise _damaged(error) from error
     raise ProblemError("file_unknown_type")
 
@@ -248,7 +250,7 @@ def _xml_unescape(text: str) -> str:
 def _open_ole(data: bytes) -> Source:
     try:
         ole = olefile.OleFileIO(data)
-    except (OSError, ValueError, IndexError) as error:
+    except Exception as error:  # olefile raises OSError, and worse on garbage
         raise _damaged(error) from error
     with ole:
         # An encrypted .xlsx/.docx is an OLE container holding the encrypted zip.
@@ -259,7 +261,7 @@ def _open_ole(data: bytes) -> Source:
             raise ProblemError("file_unknown_type")
         try:
             globals_head = ole.openstream(stream).read(64 * 1024)
-        except OSError as error:
+        except Exception as error:
             raise _damaged(error) from error
     if _has_filepass(globals_head):
         raise ProblemError("file_password")
@@ -367,7 +369,8 @@ def _open_text(data: bytes, stem: str) -> Source:
         raise ProblemError("file_empty")
     if text.lstrip()[:11].upper() == "BEGIN:VCARD":
         return VcardSource(kind="vcf", sheets=[SheetInfo(0, stem, None)], text=text).counted()
-    text, delimiter, skip_first = _sniff(text)
+    # Lines ending "\r\r\n" come from a CRLF file rewritten in text mode on Windows.
+    text, delimiter, skip_first = _sniff(text.replace("\r\r\n", "\r\n"))
     estimate = text.count("\n") + (0 if text.endswith("\n") else 1) + skip_first
     return CsvSource(
         kind="csv",
@@ -452,48 +455,87 @@ def _looks_vietnamese(text: str) -> bool:
 
 
 def _looks_chinese(text: str) -> bool:
+    """Mostly characters of GB2312, the simplified Chinese that GBK files hold. Other
+    legacy text (Latin-1, Windows-1258) also decodes as GBK, but to its rare extension
+    characters, since their high bytes are followed by ASCII letters."""
     foreign = [char for char in text if ord(char) > 0x7E]
-    cjk = sum(
-        1
-        for char in foreign
-        if "\u4e00" <= char <= "\u9fff"
-        or "\u3000" <= char <= "\u303f"
-        or "\uff00" <= char <= "\uffef"
-    )
-    return bool(foreign) and cjk >= len(foreign) * 0.9
+    common = 0
+    for char in foreign:
+        try:
+            char.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return bool(foreign) and common >= len(foreign) * 0.9
 
 
 SEP_LINE = re.compile(r'\A"?sep=(.)"?[ \t]*\r?(\n|\Z)', re.IGNORECASE)
 
 
 def _sniff(text: str) -> tuple[str, str, int]:
-    """(text, delimiter, lines skipped): Excel's "sep=;" line wins, then csv.Sniffer,
-    then the delimiter that occurs most evenly in the first lines."""
+    """(text, delimiter, lines skipped): Excel's "sep=;" line wins, else the delimiter
+    that splits the first rows most evenly into more than one field.
+
+    csv.Sniffer is not used: its quote heuristics pick "," for a ";" file as soon as a
+    quoted cell holds a comma, which Vietnamese addresses often do.
+    """
     marker = SEP_LINE.match(text)
     if marker:
         return text[marker.end() :], marker.group(1), 1
     sample = text[: 64 * 1024]
     if len(text) > len(sample):
         sample = sample[: sample.rfind("\n") + 1] or sample
+    return text, max(DELIMITERS, key=lambda candidate: _evenness(sample, candidate)), 0
+
+
+def _evenness(sample: str, delimiter: str) -> tuple[bool, float, float, int]:
+    """How well `delimiter` explains the sample's first non-blank rows: whether the usual
+    field count is above one; the share of rows that the csv module writes back exactly
+    as they stand (as Excel quotes: only where needed; a wrong delimiter leaves stray
+    quotes that would be written differently), each field quoted or not; the share of rows with the usual count;
+    and that count."""
+    lines = list(io.StringIO(sample, newline=""))
+    reader = csv.reader(iter(lines), delimiter=delimiter)
+    counts: list[int] = []
+    exact = consumed = 0
     try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+        for row in reader:
+            raw = "".join(lines[consumed : reader.line_num])
+            consumed = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            counts.append(len(row))
+            exact += _writes_back(row, delimiter, LINE_END.sub("", raw))
+            if len(counts) == 50:
+                break
     except csv.Error:
-        delimiter = _count_delimiter(sample)
-    return text, delimiter, 0
+        return (False, 0.0, 0.0, 0)
+    if not counts:
+        return (False, 0.0, 0.0, 0)
+    usual = max(set(counts), key=lambda count: (counts.count(count), count))
+    share = counts.count(usual) / len(counts)
+    return (usual > 1, round(exact / len(counts), 1), round(share, 1), usual)
 
 
-def _count_delimiter(sample: str) -> str:
-    lines = [line for line in sample.splitlines() if line.strip()][:50]
-    best, best_score = ",", 0
-    for candidate in DELIMITERS:
-        counts = [line.count(candidate) for line in lines]
-        # Lines that have the delimiter, weighted by how often it occurs in them.
-        score = sum(1 for count in counts if count) * (
-            min(c for c in counts if c) if any(counts) else 0
-        )
-        if score > best_score:
-            best, best_score = candidate, score
-    return best
+LINE_END = re.compile(r"(\r\n|\r|\n)\Z")
+
+
+def _writes_back(row: list[str], delimiter: str, raw: str) -> bool:
+    """Whether `raw` is `row` joined by `delimiter`, each field bare or in quotes."""
+    position = 0
+    for number, cell in enumerate(row):
+        quoted = '"' + cell.replace('"', '""') + '"'
+        if raw.startswith(quoted, position):
+            position += len(quoted)
+        elif '"' not in cell and delimiter not in cell and raw.startswith(cell, position):
+            position += len(cell)
+        else:
+            return False
+        if number < len(row) - 1:
+            if not raw.startswith(delimiter, position):
+                return False
+            position += len(delimiter)
+    return position == len(raw)
 
 
 @dataclass
