@@ -178,9 +178,14 @@ def test_blank_rows_past_the_limit_are_no_reason_to_refuse():
     assert len(rows) == 10
 
 
-def test_reading_a_large_sheet_holds_one_row_at_a_time_in_python():
-    data = files.big_xlsx_bytes(20_000)
-    source = open_source(data, "big.xlsx")
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_reading_a_large_sheet_holds_one_row_at_a_time_in_python(kind):
+    if kind == "xlsx":
+        data = files.big_xlsx_bytes(20_000)
+    else:
+        table = [["Họ tên", "Điện thoại"]] + [[f"Khách {n}", f"09{n:08d}"] for n in range(20_000)]
+        data = files.csv_text(table).encode("utf-8")
+    source = open_source(data, f"big.{kind}")
 
     tracemalloc.start()
     count = sum(1 for _ in source.rows(0))
