@@ -294,10 +294,19 @@ def test_random_bytes_are_not_a_spreadsheet():
 def test_an_image_is_not_a_spreadsheet():
     from PIL import Image
 
-    for image_format in ("PNG", "JPEG", "GIF"):
+    for image_format in ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP"):
         buffer = io.BytesIO()
         Image.new("RGB", (20, 20), "pink").save(buffer, image_format)
         assert refused(buffer.getvalue(), "anh.xlsx").problem.code == "file_unknown_type"
+
+
+def test_binary_data_that_happens_to_be_valid_utf8_is_not_a_csv():
+    assert refused(bytes(5000), "a.csv").problem.code == "file_unknown_type"
+    assert refused(b"ab\x00\x01\x02cd" * 300, "a.csv").problem.code == "file_unknown_type"
+
+
+def test_a_csv_that_starts_like_an_image_magic_is_still_a_csv():
+    assert all_rows(b"BMI;Can nang\r\n22;55\r\n", "k.csv") == [["BMI", "Can nang"], ["22", "55"]]
 
 
 def test_a_pdf_is_not_a_spreadsheet():
