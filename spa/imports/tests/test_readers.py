@@ -89,6 +89,16 @@ def test_a_formula_saved_by_excel_gives_its_cached_result():
     assert all_rows(data, "s.xlsx") == [["Tiền", 2, 4]]
 
 
+def test_an_error_cell_reads_as_empty():
+    data = files.xlsx_bytes({"S": [["Tiền", 2, "=B1*2", "ghi chú"]]})
+    error_cell = b'<c r="C1" t="e"><f>B1/0</f><v>#DIV/0!</v></c>'
+    data = files.replace_in_zip(
+        data, "xl/worksheets/sheet1.xml", b'<c r="C1"><f>B1*2</f><v /></c>', error_cell
+    )
+
+    assert all_rows(data, "s.xlsx") == [["Tiền", 2, None, "ghi chú"]]
+
+
 def test_a_workbook_with_only_a_chart_has_no_sheets():
     import openpyxl
 
