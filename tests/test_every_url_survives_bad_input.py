@@ -80,13 +80,28 @@ def world(people, make_client, receptionist_a, technician_a, manager_a, catalogu
         technician=technician_a))  # fmt: skip
     request = consent_request_add(client=hoa, channel="sms")
     feed, _created = CalendarFeed.objects.get_or_create(staff=technician_a)
+    job = _import_ready(people["owner"], branch_a)
     ids = {
         "client_id": hoa.pk, "request_id": request.pk, "session_id": session.pk,
         "photo_id": session.photos.first().pk, "appointment_id": appointment.pk,
         "invoice_id": invoice.pk, "reward_id": ReferralReward.objects.get().pk,
         "token": feed.token, "code": branch_a.code, "size": "thumb", "action": "x",
+        "job_id": job.pk, "row_id": job.rows.filter(outcome__in=["same_row", "existing"]).first().pk,
     }  # fmt: skip
     return {"people": people, "ids": ids}
+
+
+def _import_ready(owner, branch):
+    """An import checked and waiting for its commit (its pages have ids in their URLs)."""
+    from spa.imports import services
+    from spa.imports.models import ImportJob, JobState
+    from spa.imports.tests.messy import client_workbook
+
+    data, _truth = client_workbook()
+    job = services.job_create(actor=owner, branch=branch, data=data, filename="khach.xlsx")
+    ImportJob.objects.filter(pk=job.pk).update(state=JobState.ANALYSING)
+    services.analyse(job.pk)
+    return job
 
 
 def concrete(path: str, ids: dict, *, huge=False) -> str:
