@@ -20,6 +20,7 @@ urlpatterns = [
     path("book/", include("spa.booking.urls_public")),
     path("sales/", include("spa.sales.urls")),
     path("settings/", include("spa.office.urls")),
+    path("imports/", include("spa.imports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -89,6 +89,10 @@ MESSAGES: dict[str, object] = {
     "tier_unknown": _("“%(text)s” is not a tier; the client starts as Bronze"),
     "yes_no_unknown": _("“%(text)s” is neither yes nor no; left unanswered"),
     "pregnancy_unknown": _("“%(text)s” is not a pregnancy status; kept in the health notes"),
+    "skin_type_unknown": _("“%(text)s” is not a skin type; kept in the health notes"),
+    "skin_type_several": _(
+        "“%(text)s” names more than one skin type; left blank and kept in the health notes"
+    ),
     "email_invalid": _("“%(text)s” is not an email address; kept in the notes"),
     "name_missing": _("No name"),
     "name_invalid": _("“%(text)s” is not a person's name"),
