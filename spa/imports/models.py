@@ -160,7 +160,7 @@ class ImportedObject(models.Model):
     """Something an import created (a client, a package, a session, a ledger entry…):
     the mark that says "imported", and what undo removes."""
 
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="objects")
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="imported_objects")
     model = models.CharField(max_length=40)  # "clients.client"
     object_id = models.BigIntegerField()
 
