@@ -121,12 +121,15 @@ def _create_walk_ins(writer, rows: list[ImportRow]) -> None:
     try:
         with transaction.atomic():
             writer._create(walk_ins)
-    except IntegrityError:
+    except IntegrityError:  # rolled back: one at a time, so one refusal costs one row
+        for one in walk_ins:
+            one.client_id = None
         for one in walk_ins:
             try:
                 with transaction.atomic():
                     writer._create([one])
             except IntegrityError as exc:
+                one.client_id = None
                 one.row.outcome = Outcome.REJECTED
                 one.row.reason = Problem("row_database", {"detail": str(exc)[:120]}).as_json()
                 one.row.result = {"failed": True}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from spa.core.text import fold, tokens
+from spa.core.text import fold, lower_exact, tokens
 from spa.imports import layout, matching, values
 from spa.imports import services as core
 from spa.imports.models import Decision, ImportedKey, ImportRow, Outcome
@@ -251,7 +251,9 @@ def _visit_row(context, state: _State, plan: dict, number: int, row: list):
     _read_progress(cells, data, keep)
     _read_people_and_products(state, cells, data, warnings)
     data["note"] = "\n".join([_joined_text(cells, "session_note"), *kept]).strip()
-    data["complimentary"] = data["complimentary"] or is_complimentary(data["note"])
+    # A note saying "KM" beside an amount is a discount, not a free visit.
+    if data["amount"] is None and is_complimentary(_joined_text(cells, "session_note")):
+        data["complimentary"] = True
     if data["complimentary"]:
         data["amount"] = 0
     item.warnings = [w.as_json() for w in warnings]
@@ -268,7 +270,7 @@ def _read_client(cells: dict, data: dict, warnings: list[Problem], kept: list[st
             warnings.append(name.problem)
             kept.append(f"{header}: {text}")
         else:
-            data["client_name"] = name.full_name[:120]
+            data["client_name"] = _without_salutation(name.full_name)[:120]
             data["name_tokens"] = tokens(fold(data["client_name"]))
     data["phones"] = []
     for cell, text, header in cells.get("session_phone", []):
@@ -280,6 +282,21 @@ def _read_client(cells: dict, data: dict, warnings: list[Problem], kept: list[st
             if phone.e164 not in [p[0] for p in data["phones"]]:
                 data["phones"].append([phone.e164, phone.national, phone.significant])
     data["client_source_id"] = _first(cells, "session_client_id")[1][:60]
+
+
+_SALUTATIONS = {
+    "chị", "cô", "em", "bà", "bác", "ông", "anh", "c", "a", "c.", "a.", "ms", "ms.", "mrs",
+    "mrs.", "mr", "mr.", "miss", "madam", "khách", "kh",
+}  # fmt: skip
+
+
+def _without_salutation(name: str) -> str:
+    """A log names people as the desk calls them: "Chị Hoa", "a. Nam". The salutation
+    is not part of the name (kept with its tone marks: "Chị" is not the name "Chi")."""
+    words = name.split()
+    while len(words) > 1 and lower_exact(words[0]) in _SALUTATIONS:
+        words = words[1:]
+    return " ".join(words)
 
 
 def _read_service(context, state: _State, cells: dict, data: dict, warnings) -> None:
@@ -490,6 +507,8 @@ def _find_client(context, state, data, stored_phone, stored_name, stored_code):
         holders += stored_phone.get(e164, []) + state.walk_ins_by_phone.get(e164, [])
     if holders:
         agree = _unique([h for h in holders if not name or matching.names_agree(name, h.tokens)])
+        if not agree and len(name) == 1:  # "Hoa" with Nguyễn Thị Hoa's phone: her
+            agree = _unique([h for h in holders if h.tokens and h.tokens[-1] == name[0]])
         if len(agree) == 1:
             return agree[0], RULE_PHONE, None
         if len(agree) > 1:

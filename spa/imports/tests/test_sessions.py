@@ -156,6 +156,9 @@ LOG = [
     # 14: by the old system's client code alone
     [date(2024, 3, 15), None, None, None, "KH02", "Massage body", 300000, None, None,
      None, None, None],
+    # 15: as the desk calls her, with her phone; "KM" beside an amount is a discount
+    [date(2024, 3, 16), None, "Chị Hoa", "0912345678", None, "Triệt lông laser", 800000,
+     None, None, None, None, "KM 50%"],
     [],
     ["Tổng cộng", None, None, None, None, None, 2940000],
 ]  # fmt: skip
@@ -208,7 +211,7 @@ def test_every_row_of_the_log_and_the_price_list_is_accounted_for(analysed):
     assert sorted(prices) == list(range(1, len(PRICES) + 1))
     assert log[1].outcome == Outcome.SKIPPED and log[1].reason[0] == "row_title"
     assert log[2].reason[0] == "row_header"
-    assert log[15].reason[0] == "row_blank" and log[16].reason[0] == "row_total"
+    assert log[16].reason[0] == "row_blank" and log[17].reason[0] == "row_total"
 
 
 def test_the_price_list_matches_the_catalogue_and_names_new_services(analysed, catalogue):
@@ -231,6 +234,9 @@ def test_visits_are_linked_to_their_clients(analysed, stored):
     assert log[6].outcome == Outcome.REJECTED
     assert log[6].reason == ["row_client_ambiguous", {"text": "Đỗ Thị Hạnh"}]
     assert log[13].outcome == Outcome.REJECTED and log[13].reason[0] == "date_missing"
+    assert (log[15].match_row_id, log[15].match_rule) == (clients[4].pk, "phone")
+    assert log[15].data["client_name"] == "Hoa"
+    assert (log[15].data["amount"], log[15].data["complimentary"]) == (800000, False)
 
 
 def test_a_walk_in_seen_twice_is_one_new_client(analysed):
@@ -321,6 +327,17 @@ def test_the_guard_lists_imported_visits_that_used_an_allergen(analysed, aha):
     ]  # fmt: skip
 
 
+def test_the_guard_lists_a_service_that_uses_an_allergen_too(analysed, aha, catalogue):
+    from spa.catalog.models import RuleKind, ServiceRule
+
+    ServiceRule.objects.create(service=catalogue["facial"], kind=RuleKind.ALLERGEN, allergen=aha)
+    job = committed(analysed)
+    log = rows_of(job, "Liệu trình")
+    assert [(g["session"], len(g["warnings"])) for g in job.counts["guard"]] == [
+        (log[9].result["session"], 2)
+    ]
+
+
 def test_undo_takes_away_everything_the_log_created(analysed, catalogue, stored, manager_a):
     from spa.catalog.models import Service, ServiceCategory, ServicePrice
     from spa.sales.models import Balance, LedgerEntry
@@ -333,7 +350,7 @@ def test_undo_takes_away_everything_the_log_created(analysed, catalogue, stored,
         "clients": set(Client.objects.values_list("pk", flat=True)),
     }
     job = committed(analysed)
-    assert TreatmentSession.objects.count() == 10
+    assert TreatmentSession.objects.count() == 11
     services.undo(actor=manager_a, job=job)
     assert TreatmentSession.objects.count() == 0
     assert TreatmentPackage.objects.count() == 0
