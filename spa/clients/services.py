@@ -752,6 +752,9 @@ def client_import_fill(
 def client_import_unfill(*, actor, client: Client, undo: dict[str, Any], summary: str) -> None:
     """Take back what client_import_fill changed (an import undone)."""
     before = _snapshot(client)
+    client.refresh_from_db()
+    if undo.get("notes_added") and "notes" not in undo.get("fields", {}):
+        client.notes = client.notes.replace(undo["notes_added"], "").strip()
     for name, value in undo.get("fields", {}).items():
         field = Client._meta.get_field(name)
         if field.is_relation:

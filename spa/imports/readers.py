@@ -31,6 +31,7 @@ import olefile
 import python_calamine
 
 from spa.imports.problems import ProblemError
+from spa.imports.text import NotText, decode_text, sniff_delimiter, text_lines
 from spa.imports.vcard import VCARD_HEADER, vcard_rows
 
 MB = 1024 * 1024
@@ -53,7 +54,6 @@ OTHER_MAGICS = (
     b"\xff\xd8\xff",
     b"GIF8",
     b"RIFF",
-    b"BM",
     b"II*\x00",
     b"MM\x00*",
     b"\x1f\x8b",
@@ -61,8 +61,6 @@ OTHER_MAGICS = (
     b"7z\xbc\xaf",
     b"{\\rtf",
 )
-TRIED_ENCODINGS = "UTF-8, UTF-16, Windows-1258, GB18030"
-DELIMITERS = ",;\t"
 
 
 @dataclass
@@ -124,12 +122,17 @@ def open_source(
         source = _open_zip(data, max_unpacked_bytes)
     elif data.startswith(OLE_MAGIC):
         source = _open_ole(data)
-    elif data.startswith(OTHER_MAGICS) or data[4:8] == b"ftyp":
+    elif data.startswith(OTHER_MAGICS) or data[4:8] == b"ftyp" or _is_bmp(data):
         raise ProblemError("file_unknown_type")
     else:
         source = _open_text(data, _stem(filename))
     source.max_rows = max_rows
     return source
+
+
+def _is_bmp(data: bytes) -> bool:
+    # "BM" alone would refuse a CSV whose first cell starts "BMI"; its reserved bytes are 0.
+    return data.startswith(b"BM") and data[6:10] == b"\x00\x00\x00\x00"
 
 
 def _mb(size: int) -> str:
@@ -364,13 +367,16 @@ def _trim(row: list) -> list:
 
 
 def _open_text(data: bytes, stem: str) -> Source:
-    text, encoding = decode_text(data)
+    try:
+        text, encoding = decode_text(data)
+    except NotText:
+        raise ProblemError("file_unknown_type") from None
     if not text.strip():
         raise ProblemError("file_empty")
     if text.lstrip()[:11].upper() == "BEGIN:VCARD":
         return VcardSource(kind="vcf", sheets=[SheetInfo(0, stem, None)], text=text).counted()
     # Lines ending "\r\r\n" come from a CRLF file rewritten in text mode on Windows.
-    text, delimiter, skip_first = _sniff(text.replace("\r\r\n", "\r\n"))
+    text, delimiter, skip_first = sniff_delimiter(text.replace("\r\r\n", "\r\n"))
     estimate = text.count("\n") + (0 if text.endswith("\n") else 1) + skip_first
     return CsvSource(
         kind="csv",
@@ -382,162 +388,6 @@ def _open_text(data: bytes, stem: str) -> Source:
     )
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """The text of a CSV/vCard (NFC) and the encoding it was read in.
-
-    Legacy single-byte and GBK decoders accept almost any bytes, so each is taken only
-    when the result looks like the language it is for; otherwise the file is refused
-    rather than imported as mojibake.
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return _decode(data, "utf-8-sig"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _decode(data, "utf-16"), "utf-16"
-    utf16 = _utf16_without_bom(data)
-    if utf16:
-        return _decode(data, utf16), utf16
-    try:
-        return unicodedata.normalize("NFC", data.decode("utf-8")), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    if _looks_binary(data):
-        raise ProblemError("file_unknown_type")
-    for encoding, plausible in (("cp1258", _looks_vietnamese), ("gb18030", _looks_chinese)):
-        try:
-            text = unicodedata.normalize("NFC", data.decode(encoding))
-        except UnicodeDecodeError:
-            continue
-        if plausible(text):
-            return text, encoding
-    raise ProblemError("file_encoding", tried=TRIED_ENCODINGS)
-
-
-def _decode(data: bytes, encoding: str) -> str:
-    try:
-        return unicodedata.normalize("NFC", data.decode(encoding))
-    except UnicodeDecodeError as error:
-        raise ProblemError("file_encoding", tried=TRIED_ENCODINGS) from error
-
-
-def _utf16_without_bom(data: bytes) -> str:
-    """'utf-16-le' or '-be' when NULs sit in every other byte, as in mostly-Latin UTF-16."""
-    sample = data[:4096]
-    pairs = len(sample) // 2
-    if pairs < 2:
-        return ""
-    even_nuls = sample[0 : pairs * 2 : 2].count(0)
-    odd_nuls = sample[1 : pairs * 2 : 2].count(0)
-    if odd_nuls > pairs * 0.3 and even_nuls < pairs * 0.05:
-        return "utf-16-le"
-    if even_nuls > pairs * 0.3 and odd_nuls < pairs * 0.05:
-        return "utf-16-be"
-    return ""
-
-
-def _looks_binary(data: bytes) -> bool:
-    sample = data[:8192]
-    controls = sum(1 for byte in sample if byte < 0x20 and byte not in b"\t\n\r\x0c\x1a")
-    return b"\x00" in sample or controls > len(sample) * 0.01
-
-
-# Letters of Vietnamese beyond ASCII (NFC), and the punctuation Windows text carries.
-VIETNAMESE = set(
-    "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
-    "ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴĐ"
-    "\u00a0“”‘’–—…•°€"
-)
-
-
-def _looks_vietnamese(text: str) -> bool:
-    foreign = [char for char in text if ord(char) > 0x7E]
-    valid = sum(1 for char in foreign if char in VIETNAMESE)
-    return bool(foreign) and valid >= len(foreign) * 0.95
-
-
-def _looks_chinese(text: str) -> bool:
-    """Mostly characters of GB2312, the simplified Chinese that GBK files hold. Other
-    legacy text (Latin-1, Windows-1258) also decodes as GBK, but to its rare extension
-    characters, since their high bytes are followed by ASCII letters."""
-    foreign = [char for char in text if ord(char) > 0x7E]
-    common = 0
-    for char in foreign:
-        try:
-            char.encode("gb2312")
-            common += 1
-        except UnicodeEncodeError:
-            pass
-    return bool(foreign) and common >= len(foreign) * 0.9
-
-
-SEP_LINE = re.compile(r'\A"?sep=(.)"?[ \t]*\r?(\n|\Z)', re.IGNORECASE)
-
-
-def _sniff(text: str) -> tuple[str, str, int]:
-    """(text, delimiter, lines skipped): Excel's "sep=;" line wins, else the delimiter
-    that splits the first rows most evenly into more than one field.
-
-    csv.Sniffer is not used: its quote heuristics pick "," for a ";" file as soon as a
-    quoted cell holds a comma, which Vietnamese addresses often do.
-    """
-    marker = SEP_LINE.match(text)
-    if marker:
-        return text[marker.end() :], marker.group(1), 1
-    sample = text[: 64 * 1024]
-    if len(text) > len(sample):
-        sample = sample[: sample.rfind("\n") + 1] or sample
-    return text, max(DELIMITERS, key=lambda candidate: _evenness(sample, candidate)), 0
-
-
-def _evenness(sample: str, delimiter: str) -> tuple[bool, float, float, int]:
-    """How well `delimiter` explains the sample's first non-blank rows: whether the usual
-    field count is above one; the share of rows that the csv module writes back exactly
-    as they stand (as Excel quotes: only where needed; a wrong delimiter leaves stray
-    quotes that would be written differently), each field quoted or not; the share of rows with the usual count;
-    and that count."""
-    lines = list(io.StringIO(sample, newline=""))
-    reader = csv.reader(iter(lines), delimiter=delimiter)
-    counts: list[int] = []
-    exact = consumed = 0
-    try:
-        for row in reader:
-            raw = "".join(lines[consumed : reader.line_num])
-            consumed = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            counts.append(len(row))
-            exact += _writes_back(row, delimiter, LINE_END.sub("", raw))
-            if len(counts) == 50:
-                break
-    except csv.Error:
-        return (False, 0.0, 0.0, 0)
-    if not counts:
-        return (False, 0.0, 0.0, 0)
-    usual = max(set(counts), key=lambda count: (counts.count(count), count))
-    share = counts.count(usual) / len(counts)
-    return (usual > 1, round(exact / len(counts), 1), round(share, 1), usual)
-
-
-LINE_END = re.compile(r"(\r\n|\r|\n)\Z")
-
-
-def _writes_back(row: list[str], delimiter: str, raw: str) -> bool:
-    """Whether `raw` is `row` joined by `delimiter`, each field bare or in quotes."""
-    position = 0
-    for number, cell in enumerate(row):
-        quoted = '"' + cell.replace('"', '""') + '"'
-        if raw.startswith(quoted, position):
-            position += len(quoted)
-        elif '"' not in cell and delimiter not in cell and raw.startswith(cell, position):
-            position += len(cell)
-        else:
-            return False
-        if number < len(row) - 1:
-            if not raw.startswith(delimiter, position):
-                return False
-            position += len(delimiter)
-    return position == len(raw)
-
-
 @dataclass
 class CsvSource(Source):
     text: str = ""
@@ -546,7 +396,7 @@ class CsvSource(Source):
     def _rows(self, sheet_index: int) -> Iterator[list[object]]:
         for _ in range(self.skip_first):
             yield []
-        reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
+        reader = csv.reader(text_lines(self.text), delimiter=self.delimiter)
         try:
             for row in reader:
                 yield _trim([_text_cell(value) for value in row])

@@ -38,7 +38,7 @@ from spa.imports.records import Lists, parse_client_row, row_key
 from spa.imports.targets import TARGETS_OF_KIND, SheetKind
 
 PREVIEW_ROWS = 6
-SCAN_ROWS = 30  # rows searched for the header (layout.find_header's default)
+SCAN_ROWS = 30
 BATCH = 1000
 LEASE = timedelta(minutes=3)
 
@@ -63,7 +63,7 @@ def _plan_sheet(source: readers.Source, info) -> tuple[dict, list[list]]:
         head.append(row)
         if len(head) >= SCAN_ROWS + PREVIEW_ROWS:
             break
-    header_row = layout.find_header(head, scan=SCAN_ROWS)
+    header_row = layout.find_header(head)
     headers = [str(c) if c is not None else "" for c in head[header_row]] if header_row is not None else []
     kind = mapping.guess_sheet_kind(headers) if headers else SheetKind.OTHER
     columns = _saved_or_auto(headers, kind)
@@ -183,8 +183,9 @@ def _take_lease(job_id: int, owner: str, states: tuple[str, ...]) -> bool:
 
 
 def _renew(job: ImportJob, owner: str, **fields) -> None:
-    fields.setdefault("lease_until", timezone.now() + LEASE)  # a finished job lets it go
-    ImportJob.objects.filter(pk=job.pk, lease_owner=owner).update(**fields)
+    ImportJob.objects.filter(pk=job.pk, lease_owner=owner).update(
+        **{"lease_until": timezone.now() + LEASE, **fields}
+    )
 
 
 # --- dry run ----------------------------------------------------------------------------

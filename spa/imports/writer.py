@@ -133,10 +133,11 @@ class Writer:
                     row.outcome = Outcome.REJECTED
                     row.reason = Problem("row_database", {"detail": str(exc)[:120]}).as_json()
                     row.result = {"failed": True}
+        written = {r.pk: r.client_id for r in rows if r.client_id}
         for row in merges:
             target = row.match_client_id
             if row.outcome == Outcome.SAME_ROW:
-                target = (
+                target = written.get(row.match_row_id) or (
                     ImportRow.objects.filter(pk=row.match_row_id)
                     .values_list("client_id", flat=True)
                     .first()
@@ -146,6 +147,7 @@ class Writer:
                 self._create([row])
                 continue
             self._merge(row, client)
+            written[row.pk] = row.client_id
         ImportRow.objects.bulk_update(
             rows, ["outcome", "reason", "client_id", "result"], batch_size=500
         )
@@ -275,9 +277,22 @@ class Writer:
                 tags=self._tags_of(record), summary=summary, health=record.get("health"),
             )  # fmt: skip
             ledger = []
+            # A second row of the same person in this file does not add a balance the
+            # first already opened (the same debt written twice is one debt): its
+            # figure goes to the notes for the owner to check.
+            opened = set()
+            if row.outcome == Outcome.SAME_ROW:
+                opened = set(
+                    Balance.objects.filter(client=client, amount__gt=0).values_list(
+                        "account", flat=True
+                    )
+                )
+            extra = []
             for field_name, account in OPENING_ACCOUNTS:
                 amount = record.get(field_name) or 0
-                if amount > 0:
+                if amount > 0 and account in opened:
+                    extra.append(f"{Account(account).label}: {amount:,}".replace(",", "."))
+                elif amount > 0:
                     ledger_post(
                         client=client, account=account, amount=amount,
                         reason=LedgerReason.OPENING, by=self.actor, note=summary[:255],
@@ -292,7 +307,13 @@ class Writer:
             for consent in consents:
                 consent.recorded_by = self.actor if getattr(self.actor, "pk", None) else None
                 consent.save()
+            if extra:
+                note = f"{summary}: {', '.join(extra)}"
+                Client.objects.filter(pk=client.pk).update(notes=f"{client.notes}\n{note}".strip())
+                fill.setdefault("notes_added", note)
             package = self._package(client, record)
+            if package and TreatmentPackage.objects.filter(client=client, name=package.name).exists():
+                package = None
             packages = []
             if package:
                 package.save()

@@ -89,6 +89,16 @@ def test_a_formula_saved_by_excel_gives_its_cached_result():
     assert all_rows(data, "s.xlsx") == [["Tiền", 2, 4]]
 
 
+def test_an_error_cell_reads_as_empty():
+    data = files.xlsx_bytes({"S": [["Tiền", 2, "=B1*2", "ghi chú"]]})
+    error_cell = b'<c r="C1" t="e"><f>B1/0</f><v>#DIV/0!</v></c>'
+    data = files.replace_in_zip(
+        data, "xl/worksheets/sheet1.xml", b'<c r="C1"><f>B1*2</f><v /></c>', error_cell
+    )
+
+    assert all_rows(data, "s.xlsx") == [["Tiền", 2, None, "ghi chú"]]
+
+
 def test_a_workbook_with_only_a_chart_has_no_sheets():
     import openpyxl
 
@@ -178,9 +188,14 @@ def test_blank_rows_past_the_limit_are_no_reason_to_refuse():
     assert len(rows) == 10
 
 
-def test_reading_a_large_sheet_holds_one_row_at_a_time_in_python():
-    data = files.big_xlsx_bytes(20_000)
-    source = open_source(data, "big.xlsx")
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_reading_a_large_sheet_holds_one_row_at_a_time_in_python(kind):
+    if kind == "xlsx":
+        data = files.big_xlsx_bytes(20_000)
+    else:
+        table = [["Họ tên", "Điện thoại"]] + [[f"Khách {n}", f"09{n:08d}"] for n in range(20_000)]
+        data = files.csv_text(table).encode("utf-8")
+    source = open_source(data, f"big.{kind}")
 
     tracemalloc.start()
     count = sum(1 for _ in source.rows(0))
@@ -289,10 +304,19 @@ def test_random_bytes_are_not_a_spreadsheet():
 def test_an_image_is_not_a_spreadsheet():
     from PIL import Image
 
-    for image_format in ("PNG", "JPEG", "GIF"):
+    for image_format in ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP"):
         buffer = io.BytesIO()
         Image.new("RGB", (20, 20), "pink").save(buffer, image_format)
         assert refused(buffer.getvalue(), "anh.xlsx").problem.code == "file_unknown_type"
+
+
+def test_binary_data_that_happens_to_be_valid_utf8_is_not_a_csv():
+    assert refused(bytes(5000), "a.csv").problem.code == "file_unknown_type"
+    assert refused(b"ab\x00\x01\x02cd" * 300, "a.csv").problem.code == "file_unknown_type"
+
+
+def test_a_csv_that_starts_like_an_image_magic_is_still_a_csv():
+    assert all_rows(b"BMI;Can nang\r\n22;55\r\n", "k.csv") == [["BMI", "Can nang"], ["22", "55"]]
 
 
 def test_a_pdf_is_not_a_spreadsheet():
