@@ -391,3 +391,40 @@ def test_a_commit_taken_up_again_repeats_nothing(analysed):
     assert services.commit(job.pk) == "committed"
     assert TreatmentSession.objects.count() == count
     assert Client.objects.filter(full_name="Bùi Thị Tuyết").count() == 1
+
+
+def _job(actor, sheets: dict) -> ImportJob:
+    job = services.job_create(
+        actor=actor, branch=actor.branch, data=xlsx_bytes(sheets), filename="log.xlsx"
+    )
+    ImportJob.objects.filter(pk=job.pk).update(state=JobState.ANALYSING)
+    assert services.analyse(job.pk) == "ready"
+    return ImportJob.objects.get(pk=job.pk)
+
+
+LOG_HEADER = ["Ngày", "Khách hàng", "SĐT", "Mã KH", "Dịch vụ", "Thành tiền"]
+
+
+def test_a_visit_finds_a_client_imported_before_by_their_old_code(manager_a, catalogue):
+    first = _job(manager_a, {"KH": [["Mã KH", "Họ tên", "SĐT"],
+                                    ["KH09", "Đặng Thu Trang", "0908765432"]]})  # fmt: skip
+    committed(first)
+    trang = Client.objects.get(full_name="Đặng Thu Trang")
+    log = _job(manager_a, {"Liệu trình": [
+        LOG_HEADER, [date(2024, 4, 2), "Đặng Thu Trang", None, "KH09", "Peel da AHA", 450000],
+    ]})  # fmt: skip
+    row = rows_of(log, "Liệu trình")[2]
+    assert (row.match_client_id, row.match_rule) == (trang.pk, "source_id")
+
+
+def test_a_client_the_importer_may_not_see_is_never_linked(manager_a, make_client, manager_b):
+    hidden = make_client("Ngô Thị Bích", phone="0935551234", actor=manager_b)
+    log = _job(manager_a, {"Liệu trình": [
+        LOG_HEADER, [date(2024, 4, 2), "Ngô Thị Bích", "0935551234", None, "Gội đầu", 100000],
+    ]})  # fmt: skip
+    row = rows_of(log, "Liệu trình")[2]
+    assert row.match_client_id is None and row.data["walk_in"] is True
+    committed(log)
+    row.refresh_from_db()
+    assert row.client_id != hidden.pk
+    assert Client.objects.get(pk=row.client_id).branch == manager_a.branch
