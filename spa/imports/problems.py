@@ -108,9 +108,21 @@ MESSAGES: dict[str, object] = {
     "row_client_ambiguous": _("More than one client is called %(text)s; add a phone"),
     "row_service_unknown": _("Service “%(text)s” is not in the catalogue"),
     "row_database": _("Could not be saved: %(detail)s"),
+    # Treatment log and price list (sessions.py)
+    "date_missing": _("No date"),
+    "time_invalid": _("“%(text)s” is not a time of day; the visit is put at noon"),
+    "paid_unknown": _("“%(text)s” says neither paid nor unpaid; left as it was"),
+    "service_missing": _("No service name"),
+    "technician_unknown": _(
+        "No single staff member of the branch is called “%(text)s”; kept in the notes"
+    ),
+    "product_unknown": _("Product “%(text)s” is not in the catalogue; kept in the notes"),
+    "row_service_duplicate": _("The same service as row %(row)s"),
     "phone_shared": _("Shares a phone with another client (family); kept as a different person"),
     "undo_not_committed": _("Only a finished import can be undone."),
-    "undo_too_late": _("An import can be undone for %(days)s days after it ran; that time has passed."),
+    "undo_too_late": _(
+        "An import can be undone for %(days)s days after it ran; that time has passed."
+    ),
     "undo_built_on": _(
         "Client %(client)s has had visits, payments or changes since the import; "
         "undoing it would destroy them."
