@@ -70,8 +70,14 @@ def workbook(rows: int, stored_phones: list[str], seed: int) -> bytes:
         else:
             phone = f"9{rng.randrange(10**8):08d}"
         name = " ".join(x for x in (rng.choice(FAMILY), rng.choice(MIDDLE), rng.choice(GIVEN)) if x)
-        birth = datetime.date(1960 + rng.randrange(45), 1 + rng.randrange(12), 1 + rng.randrange(28))
-        birth_cell = birth if rng.random() < 0.6 else birth.strftime(rng.choice(["%d/%m/%Y", "%d.%m.%Y", "%d/%m/%y"]))
+        birth = datetime.date(
+            1960 + rng.randrange(45), 1 + rng.randrange(12), 1 + rng.randrange(28)
+        )
+        birth_cell = (
+            birth
+            if rng.random() < 0.6
+            else birth.strftime(rng.choice(["%d/%m/%Y", "%d.%m.%Y", "%d/%m/%y"]))
+        )
         debt = rng.choice([None, None, None, "-", "1.500.000đ", "2tr5", "850k", 300000])
         row = [n, name, phone_spellings(phone, rng), birth_cell, rng.choice(["Nữ", "nữ", "F", "Nam"]),
                None, debt, rng.choice([None, 0, 120, "1.200"]), rng.choice([None, "Vàng", "Bạc"]),
@@ -106,12 +112,19 @@ def main() -> None:
     owner = get_user_model().objects.get(username=OWNER_USERNAME)
     branch = Branch.objects.order_by("pk").first()
     existing = Client.objects.count()
-    stored = [e[3:] for e in ClientPhone.objects.filter(e164__startswith="+849").values_list("e164", flat=True)[:20000]]
+    stored = [
+        e[3:]
+        for e in ClientPhone.objects.filter(e164__startswith="+849").values_list("e164", flat=True)[
+            :20000
+        ]
+    ]
     print(machine_note())
     print(f"database: {connection.vendor}, {existing:,} stored clients")
     started = time.perf_counter()
     data = workbook(args.rows, stored, args.seed)
-    print(f"workbook: {args.rows:,} rows, {len(data) / 1048576:.1f} MB, built in {time.perf_counter() - started:.1f} s")
+    print(
+        f"workbook: {args.rows:,} rows, {len(data) / 1048576:.1f} MB, built in {time.perf_counter() - started:.1f} s"
+    )
     base = peak_mb()
 
     started = time.perf_counter()
@@ -141,7 +154,9 @@ def main() -> None:
         job.refresh_from_db()
         started = time.perf_counter()
         services.undo(actor=owner, job=job)
-        print(f"undo: {time.perf_counter() - started:.1f} s; clients now {Client.objects.count():,}")
+        print(
+            f"undo: {time.perf_counter() - started:.1f} s; clients now {Client.objects.count():,}"
+        )
 
 
 if __name__ == "__main__":

@@ -680,7 +680,13 @@ FILLABLE_FIELDS = [
 
 
 def client_import_fill(
-    *, actor, client: Client, fields: dict[str, Any], phones: list[Phone], tags, summary: str,
+    *,
+    actor,
+    client: Client,
+    fields: dict[str, Any],
+    phones: list[Phone],
+    tags,
+    summary: str,
     health: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Bring an import row into an existing profile: blanks are filled, notes appended,
@@ -701,7 +707,9 @@ def client_import_fill(
             continue
         else:
             new = value
-        changed[name] = old.pk if hasattr(old, "pk") else (old.isoformat() if isinstance(old, date) else old)
+        changed[name] = (
+            old.pk if hasattr(old, "pk") else (old.isoformat() if isinstance(old, date) else old)
+        )
         setattr(client, name, new)
     _apply_name(client)
     client.save()

@@ -7,6 +7,7 @@ block at the bottom. These functions recognise them so the importer skips them a
 why (a `Problem` per skipped row).
 """
 
+import functools
 import re
 import unicodedata
 from datetime import date, datetime, time
@@ -19,7 +20,6 @@ from spa.imports.mapping import (
     has_key_column,
     header_score,
     is_exact_synonym,
-    normalise_header,
 )
 from spa.imports.problems import Problem
 from spa.imports.targets import TARGETS_OF_KIND, SheetKind
@@ -125,18 +125,25 @@ def _is_total_label(text: str) -> bool:
     return lowered.startswith(_TOTAL_HAN) or bool(_TOTAL_FOLDED.match(fold(text)))
 
 
+@functools.lru_cache(maxsize=64)
+def _header_keys(header: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(h.strip().casefold() for h in header)
+
+
 def _is_repeated_header(filled: list[tuple[int, object]], header: list | None, kind: str) -> bool:
     """The header again (printed sheets repeat it at each page).
 
     With the header known: most filled cells equal the header's cell in that column.
     Without it: at least two filled cells, every one an exact synonym of a target.
     """
-    texts = [(i, normalise_header(c)) for i, c in filled if isinstance(c, str)]
-    if len(texts) < 2 or len(texts) < len(filled):
+    if sum(1 for _i, c in filled if isinstance(c, str)) < max(2, len(filled)):
         return False
     if header is not None:
-        head = [normalise_header(h) for h in header]
-        same = sum(1 for i, norm in texts if i < len(head) and head[i] == norm)
+        # A repeated header is a copy of the header: compared as typed (case aside), so
+        # the data rows of a 100,000-row sheet cost no header normalising.
+        head = _header_keys(tuple(str(h) if h is not None else "" for h in header))
+        texts = [(i, c.strip().casefold()) for i, c in filled]
+        same = sum(1 for i, key in texts if i < len(head) and head[i] == key)
         return same >= 2 and same >= 0.8 * len(texts)
     return all(is_exact_synonym(c, kind) for _i, c in filled)
 

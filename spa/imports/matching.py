@@ -136,7 +136,6 @@ def stored_index(visible_clients, records: list[dict]) -> tuple[Index, set[str]]
 
     phones = {p[0] for r in records for p in r["phones"]}
     emails = {r["email"] for r in records if r["email"]}
-    births = {r["birth_date"] for r in records if r["birth_date"]}
     holders: dict[int, list[str]] = {}
     for e164, client_id in ClientPhone.objects.filter(e164__in=phones).values_list(
         "e164", "client_id"
@@ -144,20 +143,32 @@ def stored_index(visible_clients, records: list[dict]) -> tuple[Index, set[str]]
         holders.setdefault(client_id, []).append(e164)
     ids = set(holders)
     if emails:
-        ids |= set(
-            Client.objects.filter(email_normalised__in=emails).values_list("id", flat=True)
-        )
+        ids |= set(Client.objects.filter(email_normalised__in=emails).values_list("id", flat=True))
     rows = list(
         visible_clients.filter(pk__in=ids).values_list(
             "id", "name_search", "birth_date", "birth_year", "email_normalised"
         )
     )
+    # Name + birth date: the clients born that day whose given name (the last word,
+    # folded) is the record's. The day is filtered in SQL (an index), the given name
+    # here on the few columns fetched, before anything else is built from the row.
+    # (Typos in a stored client's given name are therefore only forgiven when a phone
+    # or an email is shared.)
+    pairs = {
+        (r["birth_date"], r["name_tokens"][-1])
+        for r in records
+        if r["birth_date"] and r["name_tokens"]
+    }
+    births = {birth for birth, _given in pairs}
     if births:
-        rows += list(
+        for row in (
             visible_clients.filter(birth_date__in=births)
             .exclude(pk__in=ids)
             .values_list("id", "name_search", "birth_date", "birth_year", "email_normalised")
-        )
+        ):
+            given = row[1].rsplit(" ", 2)[-2] if row[1].strip() else ""
+            if (row[2].isoformat(), given) in pairs:
+                rows.append(row)
     index = Index()
     seen: set[int] = set()
     for client_id, name_search, birth, year, email in rows:

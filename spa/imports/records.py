@@ -262,9 +262,7 @@ def _finish_phones(record: dict, cells: list, warnings: list[Problem]) -> None:
     for header, cell in cells:
         parsed = values.parse_phones(cell)
         warnings.extend(parsed.problems)
-        if parsed.problems:
-            _kept(record, header, values.text_of(cell))
-        elif parsed.note:
+        if parsed.problems or parsed.note:
             _kept(record, header, values.text_of(cell))
         for phone in parsed.phones:
             if phone.e164 not in seen:
@@ -285,8 +283,11 @@ def _finish_package(record: dict, package: dict, warnings: list[Problem]) -> Non
         total, used = remaining, 0
     if used is None:
         used = 0
-    if total is None or used < 0 or used > total or (
-        remaining is not None and total - used != remaining
+    if (
+        total is None
+        or used < 0
+        or used > total
+        or (remaining is not None and total - used != remaining)
     ):
         text = "/".join(str(v) for v in (total, used, remaining))
         warnings.append(Problem("package_counts", {"text": text}))

@@ -75,8 +75,10 @@ def report_response(*, user, job: ImportJob) -> FileResponse:
             _("Warnings"),
         )
     ])  # fmt: skip
-    rows = ImportRow.objects.filter(job=job).select_related("match_row").order_by(
-        "sheet_index", "row_number"
+    rows = (
+        ImportRow.objects.filter(job=job)
+        .select_related("match_row")
+        .order_by("sheet_index", "row_number")
     )
     for row in rows.iterator(chunk_size=2000):
         line = line_of(row, {})
@@ -87,7 +89,7 @@ def report_response(*, user, job: ImportJob) -> FileResponse:
             _text(sheet, line["reason"] or (line["rule"] and f"{line['rule']}")),
             _text(sheet, "; ".join(line["warnings"])),
         ])  # fmt: skip
-    handle = tempfile.TemporaryFile()
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     book.save(handle)
     handle.seek(0)
     audit_record(

@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from spa.audit.models import Action, AuditEntry
+from spa.audit.models import Action
 from spa.audit.services import audit_record
-from spa.clients.models import Client
 from spa.clients.selectors import clients_visible_to
 from spa.core.crypto import fernet
 from spa.imports import layout, mapping, matching, readers
@@ -39,7 +38,11 @@ from spa.imports.targets import TARGETS_OF_KIND, SheetKind
 
 PREVIEW_ROWS = 6
 SCAN_ROWS = 30
-BATCH = 1000
+BATCH = 1000  # rows per INSERT
+# Rows checked against the stored clients at once: the name + birth date check fetches
+# the clients born on the batch's days, so bigger batches share those reads.
+MATCH_BATCH = 5000
+WRITE_BATCH = 1000  # rows written in one transaction of the commit
 LEASE = timedelta(minutes=3)
 
 
@@ -64,7 +67,11 @@ def _plan_sheet(source: readers.Source, info) -> tuple[dict, list[list]]:
         if len(head) >= SCAN_ROWS + PREVIEW_ROWS:
             break
     header_row = layout.find_header(head)
-    headers = [str(c) if c is not None else "" for c in head[header_row]] if header_row is not None else []
+    headers = (
+        [str(c) if c is not None else "" for c in head[header_row]]
+        if header_row is not None
+        else []
+    )
     kind = mapping.guess_sheet_kind(headers) if headers else SheetKind.OTHER
     columns = _saved_or_auto(headers, kind)
     sample = head[header_row + 1 :][:PREVIEW_ROWS] if header_row is not None else []
@@ -147,10 +154,17 @@ def job_set_plan(*, actor, job: ImportJob, choices: list[SheetChoice]) -> Import
                 continue
             if choice.header_row != plan["header_row"] and choice.header_row is not None:
                 source = source or open_job_source(job)
-                head = [r for _, r in zip(range(choice.header_row + 1), source.rows(plan["index"]))]
+                head = [
+                    r
+                    for _, r in zip(
+                        range(choice.header_row + 1), source.rows(plan["index"]), strict=False
+                    )
+                ]
                 if len(head) > choice.header_row:
                     plan["header_row"] = choice.header_row
-                    plan["headers"] = [str(c) if c is not None else "" for c in head[choice.header_row]]
+                    plan["headers"] = [
+                        str(c) if c is not None else "" for c in head[choice.header_row]
+                    ]
                     plan["mapping"] = _saved_or_auto(plan["headers"], choice.kind)
                     continue
             plan["kind"] = choice.kind
@@ -275,23 +289,34 @@ def _analyse_clients(context: _Context, source, plan: dict) -> None:
         number = position + 1
         if header_row is None or position < header_row:
             blank = not any(readers_cell(c) for c in row)
-            batch.append((_skip(context.job, plan, number, Problem("row_blank" if blank else "row_title")), None))
+            batch.append(
+                (
+                    _skip(
+                        context.job, plan, number, Problem("row_blank" if blank else "row_title")
+                    ),
+                    None,
+                )
+            )
         elif position == header_row:
             batch.append((_skip(context.job, plan, number, Problem("row_header")), None))
         else:
             batch.append(_client_row(context, plan, number, row))
-        if len(batch) >= BATCH:
+        if len(batch) >= MATCH_BATCH:
             _flush_clients(context, batch)
             batch = []
     if batch:
         _flush_clients(context, batch)
 
 
-def _client_row(context: _Context, plan: dict, number: int, row: list) -> tuple[ImportRow, dict | None]:
+def _client_row(
+    context: _Context, plan: dict, number: int, row: list
+) -> tuple[ImportRow, dict | None]:
     not_data = layout.classify_row(row, plan["mapping"], header=plan["headers"])
     if not_data:
         return _skip(context.job, plan, number, not_data), None
-    parsed = parse_client_row(row, plan["mapping"], plan["headers"], context.lists, today=context.today)
+    parsed = parse_client_row(
+        row, plan["mapping"], plan["headers"], context.lists, today=context.today
+    )
     item = ImportRow(
         job=context.job, sheet_index=plan["index"], row_number=number, kind=plan["kind"],
         warnings=[w.as_json() for w in parsed.warnings],
@@ -398,18 +423,21 @@ def commit(job_id: int, owner: str | None = None) -> str:
     done = ImportRow.objects.filter(job=job).count() - todo.count()
     _renew(job, owner, progress_done=done)
     context = writer.Writer(job)
-    kinds_order = [SheetKind.PRICES, SheetKind.CLIENTS, SheetKind.SESSIONS]
-    for kind in kinds_order:
-        while True:
-            rows = list(todo.filter(kind=kind).order_by("sheet_index", "row_number")[:500])
-            if not rows:
-                break
-            with transaction.atomic():
-                if not ImportJob.objects.filter(pk=job.pk, lease_owner=owner).exists():
-                    return "lost lease"
-                context.write(rows)
-            done += len(rows)
-            _renew(job, owner, progress_done=done)
+    # Rows were created sheet by sheet in the order they are written (price lists,
+    # clients, treatment logs), so walking the primary key is the plan's order.
+    last = 0
+    while True:
+        rows = list(todo.filter(pk__gt=last).order_by("pk")[:WRITE_BATCH])
+        if not rows:
+            break
+        rows = [r for r in rows if r.kind == rows[0].kind]
+        last = rows[-1].pk
+        with transaction.atomic():
+            if not ImportJob.objects.filter(pk=job.pk, lease_owner=owner).exists():
+                return "lost lease"
+            context.write(rows)
+        done += len(rows)
+        _renew(job, owner, progress_done=done)
     _renew(
         job, owner, state=JobState.COMMITTED, committed_at=timezone.now(),
         counts=outcome_counts(job), lease_owner="", lease_until=None,
@@ -425,9 +453,8 @@ def jobs_stalled() -> list[tuple[int, str]]:
     """Jobs whose worker died: their lease lapsed while they were being read or written."""
     now = timezone.now()
     return list(
-        ImportJob.objects.filter(
-            state__in=(JobState.ANALYSING, JobState.COMMITTING)
-        ).filter(Q(lease_until__lt=now) | Q(lease_until__isnull=True, created_at__lt=now - LEASE))
+        ImportJob.objects.filter(state__in=(JobState.ANALYSING, JobState.COMMITTING))
+        .filter(Q(lease_until__lt=now) | Q(lease_until__isnull=True, created_at__lt=now - LEASE))
         .values_list("pk", "state")
     )
 
@@ -484,6 +511,3 @@ def jobs_visible_to(user):
     if branches is None:
         return qs
     return qs.filter(branch_id__in=branches)
-
-
-__all__ = ["AuditEntry", "Client", "IntegrityError"]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from spa.audit.models import Action, AuditEntry
 from spa.clients.models import Client
 from spa.core.text import fold
-from spa.imports.models import ImportedObject, ImportJob, ImportRow, Outcome
+from spa.imports.models import ImportedObject, ImportJob, ImportRow, Outcome, rows_save_results
 from spa.imports.problems import Problem
 from spa.imports.records import _empty_record
 from spa.imports.targets import SheetKind
@@ -37,9 +37,7 @@ def write(writer, rows: list[ImportRow]) -> None:
         _write_prices(writer, rows)
     else:
         _write_visits(writer, rows)
-    ImportRow.objects.bulk_update(
-        rows, ["outcome", "reason", "client_id", "result"], batch_size=500
-    )
+    rows_save_results(rows)
 
 
 def _mark(writer, model: str, pk: int) -> ImportedObject:

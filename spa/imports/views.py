@@ -95,7 +95,9 @@ def jobs(request: HttpRequest) -> HttpResponse:
 
 def _target_choices(kind: str) -> list[tuple[str, str]]:
     targets = TARGETS_OF_KIND.get(kind, {})
-    choices = [("", _("— do not import —"))] + [(code, str(label)) for code, label in targets.items()]
+    choices = [("", _("— do not import —"))] + [
+        (code, str(label)) for code, label in targets.items()
+    ]
     if kind == SheetKind.CLIENTS:
         choices += [
             (f"{CUSTOM_PREFIX}{d.pk}", _("Custom field: %(label)s") % {"label": d.label})
@@ -114,10 +116,14 @@ def job(request: HttpRequest, job_id: int) -> HttpResponse:
         sheets = []
         for plan in job.sheets:
             samples = preview.get(str(plan["index"]), [])
-            choices = _target_choices(plan["kind"] if plan["kind"] in TARGETS_OF_KIND else SheetKind.CLIENTS)
+            choices = _target_choices(
+                plan["kind"] if plan["kind"] in TARGETS_OF_KIND else SheetKind.CLIENTS
+            )
             columns = [
                 {
-                    "position": i, "header": h, "target": plan["mapping"][i] if i < len(plan["mapping"]) else "",
+                    "position": i,
+                    "header": h,
+                    "target": plan["mapping"][i] if i < len(plan["mapping"]) else "",
                     "samples": [row[i] for row in samples if i < len(row) and row[i]][:3],
                 }
                 for i, h in enumerate(plan["headers"])
@@ -137,8 +143,12 @@ def _review(request: HttpRequest, job: ImportJob, context: dict) -> HttpResponse
         rows = rows.filter(outcome=wanted)
     elif wanted == "pairs":
         rows = rows.filter(outcome__in=(Outcome.EXISTING, Outcome.SAME_ROW))
-    page = Paginator(rows, 50).get_page(param_int(request.GET.get("page"), default=1, low=1, high=100_000))
-    matched = {r.match_client_id for r in page if r.match_client_id} | {r.client_id for r in page if r.client_id}
+    page = Paginator(rows, 50).get_page(
+        param_int(request.GET.get("page"), default=1, low=1, high=100_000)
+    )
+    matched = {r.match_client_id for r in page if r.match_client_id} | {
+        r.client_id for r in page if r.client_id
+    }
     clients = {c.pk: c for c in Client.objects.filter(pk__in=matched).select_related("branch")}
     full_phone = access.can_see_full_phone(request.user)
     context.update(

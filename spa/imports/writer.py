@@ -35,6 +35,7 @@ from spa.imports.models import (
     ImportJob,
     ImportRow,
     Outcome,
+    rows_save_results,
 )
 from spa.imports.problems import Problem
 from spa.imports.targets import SheetKind
@@ -148,9 +149,7 @@ class Writer:
                 continue
             self._merge(row, client)
             written[row.pk] = row.client_id
-        ImportRow.objects.bulk_update(
-            rows, ["outcome", "reason", "client_id", "result"], batch_size=500
-        )
+        rows_save_results(rows)
 
     def _fields(self, record: dict) -> dict:
         notes = record["notes"]
@@ -312,7 +311,10 @@ class Writer:
                 Client.objects.filter(pk=client.pk).update(notes=f"{client.notes}\n{note}".strip())
                 fill.setdefault("notes_added", note)
             package = self._package(client, record)
-            if package and TreatmentPackage.objects.filter(client=client, name=package.name).exists():
+            if (
+                package
+                and TreatmentPackage.objects.filter(client=client, name=package.name).exists()
+            ):
                 package = None
             packages = []
             if package:
@@ -322,8 +324,10 @@ class Writer:
                     job=self.job, model=PACKAGE_MODEL, object_id=package.pk
                 )
                 packages.append(package.pk)
-            if row.key:
-                ImportedKey.objects.create(key=row.key, job=self.job, client_id=client.pk)
+            if row.key:  # the very same row twice in the file shares its first's key
+                ImportedKey.objects.get_or_create(
+                    key=row.key, defaults={"job": self.job, "client_id": client.pk}
+                )
         row.client_id = client.pk
         row.result = {
             "merged": True, "fill": fill, "ledger": ledger, "packages": packages,
@@ -385,7 +389,9 @@ def built_on(job: ImportJob) -> int | None:
     from spa.treatments.models import TreatmentSession
 
     ids = list(
-        ImportedObject.objects.filter(job=job, model=CLIENT_MODEL).values_list("object_id", flat=True)
+        ImportedObject.objects.filter(job=job, model=CLIENT_MODEL).values_list(
+            "object_id", flat=True
+        )
     )
     merged = list(
         ImportRow.objects.filter(job=job, result__merged=True).values_list("client_id", flat=True)
@@ -409,10 +415,14 @@ def built_on(job: ImportJob) -> int | None:
             hit = qs.values_list("client_id", flat=True).first()
             if hit:
                 return hit
-    used = TreatmentPackage.objects.filter(
-        pk__in=ImportedObject.objects.filter(job=job, model=PACKAGE_MODEL).values("object_id"),
-        redemptions__isnull=False,
-    ).values_list("client_id", flat=True).first()
+    used = (
+        TreatmentPackage.objects.filter(
+            pk__in=ImportedObject.objects.filter(job=job, model=PACKAGE_MODEL).values("object_id"),
+            redemptions__isnull=False,
+        )
+        .values_list("client_id", flat=True)
+        .first()
+    )
     if used:
         return used
     return (

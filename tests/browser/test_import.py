@@ -39,7 +39,7 @@ def test_the_owner_imports_a_workbook_fixing_a_column_and_a_pair(
     page.set_default_timeout(20_000)
     log_in(page, live_server, owner.username)
     page.goto(f"{live_server.url}/settings/")
-    page.click(f"a[href='/imports/']")
+    page.click("a[href='/imports/']")
     page.set_input_files("input[type=file]", str(path))
     page.click("[data-testid=upload-form] button[type=submit]")
     page.wait_for_selector("[data-testid=mapping-form]")

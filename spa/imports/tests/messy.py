@@ -62,30 +62,44 @@ def client_workbook(stored_phone: str = "+84903111222") -> tuple[bytes, dict[int
             "debt": 1_500_000, "points": 120, "tier": "gold", "package": (10, 6),
             "allergen": "fragrance", "consent_sms": True, "birth_date": "1990-03-12"}))  # fmt: skip
     # The same woman again: NFD name, lower case, the number with +84 and dots.
-    add(_row(2, "nguye\u0302\u0303n thi\u0323 hoa", "(+84) 912.345.678", "12/03/1990", "F"),
-        Truth("same_row", name="Nguyễn Thị Hoa", same_as_row=6))
+    add(
+        _row(2, "nguye\u0302\u0303n thi\u0323 hoa", "(+84) 912.345.678", "12/03/1990", "F"),
+        Truth("same_row", name="Nguyễn Thị Hoa", same_as_row=6),
+    )
     # Her daughter on the family phone: another name, another birth date.
-    add(_row(3, "Lê Ngọc Hân", "0912-345-678", "05.09.2012", "nữ"),
-        Truth("new", name="Lê Ngọc Hân", phones=["+84912345678"], warnings=["phone_shared"]))
+    add(
+        _row(3, "Lê Ngọc Hân", "0912-345-678", "05.09.2012", "nữ"),
+        Truth("new", name="Lê Ngọc Hân", phones=["+84912345678"], warnings=["phone_shared"]),
+    )
     # Must not merge: same phone, a name one letter off in a short word.
-    add(_row(4, "Nguyễn Thị Hồng", "0912 345 678", None, "Nữ"),
-        Truth("new", name="Nguyễn Thị Hồng", phones=["+84912345678"], warnings=["phone_shared"]))
+    add(
+        _row(4, "Nguyễn Thị Hồng", "0912 345 678", None, "Nữ"),
+        Truth("new", name="Nguyễn Thị Hồng", phones=["+84912345678"], warnings=["phone_shared"]),
+    )
     # A stored client, written with a lost leading 0 and an old 11-digit habit elsewhere.
     add(_row(5, "tran thu ha", "84903111222", "12/5/88", "Nữ", None, None, "-", "3tr"),
         Truth("existing", name="Tran Thu Ha", same_as_client="Trần Thu Hà",
               checks={"prepaid": 3_000_000}))  # fmt: skip
-    add(["Tổng tháng 1", None, None, None, None, None, None, 1500000, 3000000],
-        Truth("skipped", "row_total"))
+    add(
+        ["Tổng tháng 1", None, None, None, None, None, None, 1500000, 3000000],
+        Truth("skipped", "row_total"),
+    )
     add(["Tháng 2"], Truth("skipped", "row_section"))
     # A stored client found by name and birth date (she has a new phone now).
-    add(_row(6, "Phạm Minh Thu", "0987.654.321", "01/01/1991"),
-        Truth("existing", name="Phạm Minh Thu", same_as_client="Phạm Minh Thư"))
+    add(
+        _row(6, "Phạm Minh Thu", "0987.654.321", "01/01/1991"),
+        Truth("existing", name="Phạm Minh Thu", same_as_client="Phạm Minh Thư"),
+    )
     # A namesake of a stored client with another birth date and phone: someone else.
-    add(_row(7, "Phạm Minh Thư", "0988 777 666", "02/02/1992"),
-        Truth("new", name="Phạm Minh Thư", phones=["+84988777666"]))
+    add(
+        _row(7, "Phạm Minh Thư", "0988 777 666", "02/02/1992"),
+        Truth("new", name="Phạm Minh Thư", phones=["+84988777666"]),
+    )
     # Missing middle name, same phone as row 6: the same Hoa.
-    add(_row(8, "Nguyễn Hoa", "0912345678", None, None, None, None, "850k"),
-        Truth("same_row", name="Nguyễn Hoa", same_as_row=6))
+    add(
+        _row(8, "Nguyễn Hoa", "0912345678", None, None, None, None, "850k"),
+        Truth("same_row", name="Nguyễn Hoa", same_as_row=6),
+    )
     # Old 11-digit Viettel number (0168 → 038) and a zalo annotation.
     add(_row(9, "Đỗ Quang Minh", "0168 123 4567 (zalo)", "1985", "Nam", None, None,
              "2tr5", None, None, None, None, None, None, None, "không"),
@@ -96,8 +110,10 @@ def client_workbook(stored_phone: str = "+84903111222") -> tuple[bytes, dict[int
         Truth("new", name="Vương Tú Anh", phones=["+84977111333", "+842838221234"],
               checks={"birth_date": "1992-07-08"}))  # fmt: skip
     # A Chinese mobile without its country code.
-    add(_row(11, "李娜", "13812345678", None, "女"),
-        Truth("new", name="李娜", phones=["+8613812345678"]))
+    add(
+        _row(11, "李娜", "13812345678", None, "女"),
+        Truth("new", name="李娜", phones=["+8613812345678"]),
+    )
     # No number given, and an impossible date: kept, reported, not guessed.
     add(_row(12, "Hoàng Thị Mai", "chưa hỏi", "31/02/1990", "Nữ"),
         Truth("new", name="Hoàng Thị Mai", warnings=["phone_not_a_number", "date_impossible"],
@@ -105,8 +121,10 @@ def client_workbook(stored_phone: str = "+84903111222") -> tuple[bytes, dict[int
     add(_row(13, None, "0911 222 333"), Truth("rejected", "name_missing"))
     add(_row(14, "<script>alert(1)</script>", "0911 222 444"), Truth("rejected", "name_invalid"))
     add([15], Truth("skipped", "row_number_only"))
-    add(["Tổng cộng", None, None, None, None, None, None, 5850000, 3000000],
-        Truth("skipped", "row_total"))
+    add(
+        ["Tổng cộng", None, None, None, None, None, None, 5850000, 3000000],
+        Truth("skipped", "row_total"),
+    )
     add([], Truth("skipped", "row_blank"))
     add(["Người lập biểu: Lan"], Truth("skipped", "row_footer"))
     for values in rows:

@@ -165,7 +165,9 @@ def test_undo_removes_what_the_import_made_and_restores_merged_profiles(owner, b
 def test_undo_is_refused_once_staff_built_on_an_imported_client(owner, branch_a, stored):
     data, _truth = client_workbook()
     job = run_commit(owner, run_dry(owner, branch_a, data))
-    client = Client.objects.get(pk=ImportRow.objects.filter(job=job, outcome="new").first().client_id)
+    client = Client.objects.get(
+        pk=ImportRow.objects.filter(job=job, outcome="new").first().client_id
+    )
     client_update(actor=owner, client=client, fields={"occupation": "Giáo viên"})
     with pytest.raises(services.UndoRefused):
         services.undo(actor=owner, job=job)
@@ -213,7 +215,15 @@ def test_own_export_reimports_into_an_empty_installation_losslessly(
     response = clients_xlsx_response(user=owner)
     data = b"".join(response.streaming_content)
     want = {
-        c.full_name: (c.primary_phone, c.email, c.gender, c.birth_date, c.branch_id, "Facebook", ["VIP"])
+        c.full_name: (
+            c.primary_phone,
+            c.email,
+            c.gender,
+            c.birth_date,
+            c.branch_id,
+            "Facebook",
+            ["VIP"],
+        )
         for c in made
     }
     Client.objects.all().delete()

@@ -57,7 +57,10 @@ def test_a_bad_file_gets_a_message_in_vietnamese_and_nothing_is_saved(client, ow
     client.force_login(owner)
     response = upload(client, branch_a, b"%PDF-1.4 menu", name="menu.pdf")
     assert response.status_code == 200
-    assert "không phải bảng tính" in response.content.decode().lower() or "bảng tính" in response.content.decode()
+    assert (
+        "không phải bảng tính" in response.content.decode().lower()
+        or "bảng tính" in response.content.decode()
+    )
     assert not ImportJob.objects.exists()
 
 
@@ -83,7 +86,10 @@ def test_upload_map_dry_run_decide_commit_report_and_undo(
     review = client.get(f"/imports/{job.pk}/?show=pairs").content.decode()
     assert 'data-testid="pair"' in review
     row = ImportRow.objects.get(job=job, row_number=7)
-    assert client.post(f"/imports/{job.pk}/rows/{row.pk}/decide/", {"separate": "1"}).status_code == 302
+    assert (
+        client.post(f"/imports/{job.pk}/rows/{row.pk}/decide/", {"separate": "1"}).status_code
+        == 302
+    )
     assert client.post(f"/imports/{job.pk}/commit/").status_code == 302
     job.refresh_from_db()
     assert job.state == JobState.COMMITTED
