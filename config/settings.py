@@ -264,6 +264,8 @@ SEARCH_RATE_MASKED = env.str("SEARCH_RATE_MASKED", default="30/m")  # roles that
 IMPORT_FILE_KEEP_DAYS = env.int("IMPORT_FILE_KEEP_DAYS", default=30)
 IMPORT_UNDO_DAYS = env.int("IMPORT_UNDO_DAYS", default=14)
 IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=20)
+# A worker's claim on an import it is reading or writing (renewed after each batch).
+IMPORT_LEASE_SECONDS = env.int("IMPORT_LEASE_SECONDS", default=180)
 REMINDER_RETRY_SECONDS = env.int("REMINDER_RETRY_SECONDS", default=60)
 # A worker's claim on a reminder it is sending lasts this long; a worker that died
 # mid-send is given up on after it, and the reminder is tried again. Longer than any

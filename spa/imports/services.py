@@ -43,7 +43,6 @@ BATCH = 1000  # rows per INSERT
 # the clients born on the batch's days, so bigger batches share those reads.
 MATCH_BATCH = 5000
 WRITE_BATCH = 1000  # rows written in one transaction of the commit
-LEASE = timedelta(minutes=3)
 
 
 # --- upload -----------------------------------------------------------------------------
@@ -187,18 +186,22 @@ def job_set_plan(*, actor, job: ImportJob, choices: list[SheetChoice]) -> Import
 
 
 # --- leases -----------------------------------------------------------------------------
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
+
+
 def _take_lease(job_id: int, owner: str, states: tuple[str, ...]) -> bool:
     now = timezone.now()
     return bool(
         ImportJob.objects.filter(pk=job_id, state__in=states)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_owner=owner))
-        .update(lease_owner=owner, lease_until=now + LEASE)
+        .update(lease_owner=owner, lease_until=now + _lease())
     )
 
 
 def _renew(job: ImportJob, owner: str, **fields) -> None:
     ImportJob.objects.filter(pk=job.pk, lease_owner=owner).update(
-        **{"lease_until": timezone.now() + LEASE, **fields}
+        **{"lease_until": timezone.now() + _lease(), **fields}
     )
 
 
@@ -454,7 +457,7 @@ def jobs_stalled() -> list[tuple[int, str]]:
     now = timezone.now()
     return list(
         ImportJob.objects.filter(state__in=(JobState.ANALYSING, JobState.COMMITTING))
-        .filter(Q(lease_until__lt=now) | Q(lease_until__isnull=True, created_at__lt=now - LEASE))
+        .filter(Q(lease_until__lt=now) | Q(lease_until__isnull=True, created_at__lt=now - _lease()))
         .values_list("pk", "state")
     )
 

@@ -18,9 +18,10 @@ WIDTH = 360
 
 @pytest.fixture
 def inline_worker():
+    before = HUEY.immediate
     HUEY.immediate = True
     yield
-    HUEY.immediate = False
+    HUEY.immediate = before
 
 
 def _fits(page):

@@ -133,3 +133,27 @@ def client_workbook(stored_phone: str = "+84903111222") -> tuple[bytes, dict[int
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue(), truth
+
+
+def big_workbook(rows: int, seed: int = 3) -> bytes:
+    """Many plain rows (distinct people, every 40th a second row of an earlier one)."""
+    import random
+
+    rng = random.Random(seed)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("KH")
+    sheet.append(HEADER)
+    given = ["Hoa", "Lan", "Mai", "Hương", "Thảo", "Linh", "Trang", "Yến"]
+    written: list[list] = []
+    for n in range(1, rows + 1):
+        if n % 40 == 0 and written:
+            sheet.append(list(rng.choice(written)))
+            continue
+        tag = "".join("abcdefghij"[int(d)] for d in f"{n:05d}")
+        row = _row(n, f"Nguyễn {tag.capitalize()} {rng.choice(given)}",
+                   f"09{n:08d}", None, "Nữ", None, None, rng.choice([None, 500_000]))  # fmt: skip
+        written.append(row)
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

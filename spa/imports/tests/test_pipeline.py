@@ -237,3 +237,13 @@ def test_own_export_reimports_into_an_empty_installation_losslessly(
     assert got == want
     book = load_workbook(io.BytesIO(data), read_only=True)
     assert len(list(book.active.iter_rows())) == 4
+
+
+def test_import_now_pressed_twice_starts_one_commit(owner, branch_a, stored):
+    data, _truth = client_workbook()
+    job = run_dry(owner, branch_a, data)
+    assert services.commit_start(actor=owner, job=job) is True  # runs in-line in tests
+    assert services.commit_start(actor=owner, job=job) is False
+    job.refresh_from_db()
+    assert job.state == JobState.COMMITTED
+    assert services.commit(job.pk) == "busy"  # a stray second task finds nothing to take

@@ -20,9 +20,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def inline_worker():
+    before = HUEY.immediate
     HUEY.immediate = True
     yield
-    HUEY.immediate = False
+    HUEY.immediate = before
 
 
 def upload(http, branch, data: bytes, name: str = "khach.xlsx"):
