@@ -19,16 +19,22 @@ MAIN_PAGES = [
     ("cash-report", "sales:report", False),
     ("account", "accounts:account", False),
     ("settings", "office:index", False),
+    ("imports", "imports:jobs", False),
 ]
+# Pages of one import (the populated spa has one checked and waiting for its commit).
+IMPORT_PAGES = [("import-review", "imports:job")]
 QUERIES = {"search": "?q=nguyen"}
 
 
-def main_pages(client_id: int) -> list[tuple[str, str]]:
-    """[(name, path)] of every main page, for one client."""
-    return [
+def main_pages(client_id: int, job_id: int | None = None) -> list[tuple[str, str]]:
+    """[(name, path)] of every main page, for one client (and one import)."""
+    pages = [
         (name, reverse(url_name, args=[client_id] if takes_client else []) + QUERIES.get(name, ""))
         for name, url_name, takes_client in MAIN_PAGES
     ]
+    if job_id is not None:
+        pages += [(name, reverse(url_name, args=[job_id])) for name, url_name in IMPORT_PAGES]
+    return pages
 
 
 def log_in(page, live_server, username: str) -> None:

@@ -34,7 +34,7 @@ def test_main_pages_have_no_serious_accessibility_violation(
         page.goto(f"{live_server.url}/accounts/login/")
         found += [f"login: {v}" for v in violations(page, axe_source)]
         log_in(page, live_server, spa["people"][role].username)
-        for name, path in main_pages(spa["ids"]["client_id"]):
+        for name, path in main_pages(spa["ids"]["client_id"], spa["ids"]["job_id"]):
             if page.goto(live_server.url + path).status != 200:
                 continue
             found += [f"{name}: {v}" for v in violations(page, axe_source)]

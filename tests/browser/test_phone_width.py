@@ -29,7 +29,7 @@ def test_every_main_page_fits_a_360px_phone(narrow_page, live_server, spa, role)
     SHOTS.mkdir(parents=True, exist_ok=True)
     log_in(page, live_server, spa["people"][role].username)
     problems, opened = [], 0
-    for name, path in main_pages(spa["ids"]["client_id"]):
+    for name, path in main_pages(spa["ids"]["client_id"], spa["ids"]["job_id"]):
         response = page.goto(live_server.url + path)
         if response.status == 403:  # not this role's page
             continue
