@@ -4,6 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from spa.core.crypto import EncryptedJSONField
 
+# Separates the parts of an import entry's summary ("import", file, sheet, row).
+IMPORT_MARK = "\x1f"
+
 
 class Action(models.TextChoices):
     CREATE = "create", _("Created")

@@ -340,7 +340,21 @@ def entry_sentence(entry) -> str:
         return _sale_sentence(changes)
     if action == Action.LOGIN_FAILED:
         return str(_("Failed login."))
+    if action == Action.IMPORT:
+        return _import_sentence(entry)
     return str(entry.get_action_display())
+
+
+def _import_sentence(entry) -> str:
+    from spa.audit.models import IMPORT_MARK
+
+    parts = (entry.summary or "").split(IMPORT_MARK)
+    if parts[0] == "import" and len(parts) == 4:
+        return _("Imported from %(file)s, sheet %(sheet)s, row %(row)s.") % {
+            "file": parts[1], "sheet": parts[2], "row": parts[3]}  # fmt: skip
+    if parts[0] == "import-undone" and len(parts) == 2:
+        return _("Import of %(file)s undone: what it added was taken back.") % {"file": parts[1]}
+    return str(_("Imported from the old records."))
 
 
 def entry_table(entry) -> dict:

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from spa.audit.models import Action, AuditEntry
+from spa.audit.models import IMPORT_MARK, Action, AuditEntry
 from spa.clients.models import (
     Client,
     ClientGroup,
@@ -58,6 +58,13 @@ def summary_of(job: ImportJob, row: ImportRow) -> str:
     return _("Imported from %(file)s, sheet %(sheet)s, row %(row)s") % {
         "file": job.file_name, "sheet": sheet, "row": row.row_number,
     }  # fmt: skip
+
+
+def audit_summary(job: ImportJob, row: ImportRow) -> str:
+    """The history's record of where a profile came from, kept apart from any language
+    (the history words it in the reader's: spa.audit.presenter)."""
+    sheet = next((p["name"] for p in job.sheets if p["index"] == row.sheet_index), "")
+    return IMPORT_MARK.join(["import", job.file_name, sheet, str(row.row_number)])[:255]
 
 
 class Writer:
@@ -193,7 +200,7 @@ class Writer:
             items.append(
                 ImportedClient(
                     fields=fields, phones=self._phones(record), tags=self._tags_of(record),
-                    summary=summary_of(self.job, row), health=record.get("health"),
+                    summary=audit_summary(self.job, row), health=record.get("health"),
                 )
             )  # fmt: skip
         clients = clients_bulk_import(actor=self.actor, items=items)
@@ -273,7 +280,8 @@ class Writer:
         with transaction.atomic():
             fill = client_import_fill(
                 actor=self.actor, client=client, fields=fields, phones=self._phones(record),
-                tags=self._tags_of(record), summary=summary, health=record.get("health"),
+                tags=self._tags_of(record), summary=audit_summary(self.job, row),
+                health=record.get("health"),
             )  # fmt: skip
             ledger = []
             # A second row of the same person in this file does not add a balance the
@@ -378,7 +386,10 @@ class Writer:
                 raise UndoRefused(Problem("undo_built_on", {"client": client.pk})) from None
         TreatmentPackage.objects.filter(pk__in=row.result.get("packages", [])).delete()
         ConsentRecord.objects.filter(pk__in=row.result.get("consents", [])).delete()
-        client_import_unfill(actor=actor, client=client, undo=row.result["fill"], summary=summary)
+        client_import_unfill(
+            actor=actor, client=client, undo=row.result["fill"],
+            summary=IMPORT_MARK.join(["import-undone", self.job.file_name]),
+        )  # fmt: skip
 
 
 def built_on(job: ImportJob) -> int | None:

@@ -95,6 +95,15 @@ def hoa_history(make_client, receptionist_a, technician_a, manager_a, catalogue,
     deposit_forfeit(actor=receptionist_a, reason="Không đến",
                     deposit=deposit_take(actor=receptionist_a, client=hoa, branch=branch_a, amount=200_000))  # fmt: skip
     credit_note_issue(actor=manager_a, invoice=invoice, reason="Nhầm dịch vụ")
+    from django.db import transaction
+
+    from spa.audit.models import IMPORT_MARK
+    from spa.clients.services import client_import_fill
+
+    with transaction.atomic():  # a row of an imported workbook brought into her profile
+        client_import_fill(actor=manager_a, client=hoa, fields={"occupation": "Kế toán"},
+                           phones=[], tags=[],
+                           summary=IMPORT_MARK.join(["import", "khach.xlsx", "KH", "6"]))  # fmt: skip
     return hoa
 
 

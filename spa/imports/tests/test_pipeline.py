@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from spa.audit.models import Action, AuditEntry
+from spa.audit.presenter import entry_sentence
 from spa.clients.models import Allergen, Client, ClientPhone, ConsentRecord
 from spa.clients.services import client_update
 from spa.imports import services
@@ -117,7 +118,8 @@ def test_commit_writes_clients_balances_packages_consent_and_health(owner, branc
     assert Balance.objects.get(client=hoa, account="debt").amount == 1_500_000
     assert "850.000" in hoa.notes
     history = AuditEntry.objects.filter(client_id=hoa.pk, action=Action.IMPORT).order_by("id")
-    assert "khach.xlsx" in history[0].summary and history[0].summary.endswith(" 6")
+    sentence = entry_sentence(history[0])
+    assert "khach.xlsx" in sentence and sentence.endswith(" 6.")
     # The shared family phone: one unconfirmed holder at most, the others confirmed.
     holders = ClientPhone.objects.filter(e164="+84912345678")
     assert holders.count() == 3 and holders.filter(shared_confirmed=False).count() <= 1
