@@ -160,6 +160,7 @@ def job_set_plan(*, actor, job: ImportJob, choices: list[SheetChoice]) -> Import
                     )
                 ]
                 if len(head) > choice.header_row:
+                    plan["kind"] = choice.kind
                     plan["header_row"] = choice.header_row
                     plan["headers"] = [
                         str(c) if c is not None else "" for c in head[choice.header_row]

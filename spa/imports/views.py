@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -227,7 +228,7 @@ def decide(request: HttpRequest, job_id: int, row_id: int) -> HttpResponse:
             "job": job, "line": report.line_of(row, clients),
             "full_phone": access.can_see_full_phone(request.user),
         })  # fmt: skip
-    return redirect(request.POST.get("back") or f"/imports/{job.pk}/?show=pairs")
+    return redirect(reverse("imports:job", args=[job.pk]) + "?show=pairs")
 
 
 @login_required

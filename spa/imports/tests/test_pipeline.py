@@ -249,3 +249,25 @@ def test_import_now_pressed_twice_starts_one_commit(owner, branch_a, stored):
     job.refresh_from_db()
     assert job.state == JobState.COMMITTED
     assert services.commit(job.pk) == "busy"  # a stray second task finds nothing to take
+
+
+def test_choosing_another_header_row_reads_its_headers_and_a_saved_mapping_comes_back(
+    owner, branch_a
+):
+    data, _truth = client_workbook()
+    job = services.job_create(actor=owner, branch=branch_a, data=data, filename="a.xlsx")
+    services.job_set_plan(actor=owner, job=job, choices=[
+        services.SheetChoice(index=0, kind="clients", header_row=0, mapping=[])])  # fmt: skip
+    job.refresh_from_db()
+    assert job.sheets[0]["header_row"] == 0
+    assert job.sheets[0]["headers"][0] == "DANH SÁCH KHÁCH HÀNG - SPA HƯƠNG SEN"
+    # Back to the real header, with one column changed and the mapping saved.
+    services.job_set_plan(actor=owner, job=job, choices=[
+        services.SheetChoice(index=0, kind="clients", header_row=3, mapping=[])])  # fmt: skip
+    job.refresh_from_db()
+    mapping = list(job.sheets[0]["mapping"])
+    mapping[job.sheets[0]["headers"].index("Địa chỉ")] = ""
+    services.job_set_plan(actor=owner, job=job, choices=[
+        services.SheetChoice(index=0, kind="clients", header_row=3, mapping=mapping, save=True)])  # fmt: skip
+    again = services.job_create(actor=owner, branch=branch_a, data=data, filename="b.xlsx")
+    assert again.sheets[0]["mapping"] == mapping and again.sheets[0]["mapping_saved"]
