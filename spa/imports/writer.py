@@ -134,6 +134,16 @@ class Writer:
                 self._create(fresh)
         except IntegrityError:  # a phone or key saved meanwhile: one row at a time
             for row in fresh:
+                holder = (
+                    ImportedKey.objects.filter(key=row.key)
+                    .values_list("client_id", flat=True)
+                    .first()
+                )
+                if holder:  # the same file's other import wrote this row a moment ago
+                    row.outcome, row.client_id = Outcome.ALREADY, holder
+                    row.reason = Problem("row_already_imported", {"client": holder}).as_json()
+                    row.result = {"already": True}
+                    continue
                 try:
                     with transaction.atomic():
                         self._create([row])
