@@ -271,3 +271,23 @@ def test_choosing_another_header_row_reads_its_headers_and_a_saved_mapping_comes
         services.SheetChoice(index=0, kind="clients", header_row=3, mapping=mapping, save=True)])  # fmt: skip
     again = services.job_create(actor=owner, branch=branch_a, data=data, filename="b.xlsx")
     assert again.sheets[0]["mapping"] == mapping and again.sheets[0]["mapping_saved"]
+
+
+def test_the_uploaded_file_is_encrypted_and_purged_after_its_retention(owner, branch_a, stored):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from spa.imports.models import ImportFile
+
+    data, _truth = client_workbook()
+    job = run_commit(owner, run_dry(owner, branch_a, data))
+    stored_file = ImportFile.objects.get(job=job)
+    assert data[:50].hex() not in stored_file.token and stored_file.token.startswith("gAAAA")
+    assert services.purge_files() == 0  # not yet
+    assert services.purge_files(now=timezone.now() + timedelta(days=31)) == 1
+    job.refresh_from_db()
+    assert job.file_purged and not ImportFile.objects.filter(job=job).exists()
+    assert not ImportRow.objects.filter(job=job, data__isnull=False).exists()
+    # What the rows became is still there: the counts, the clients, the report.
+    assert ImportRow.objects.filter(job=job, client_id__isnull=False).exists()
