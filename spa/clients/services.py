@@ -40,7 +40,7 @@ from spa.core.text import (
 
 # Fields recorded in the audit history (health is separate and encrypted).
 AUDITED_FIELDS = [
-    "full_name", "gender", "birth_date", "email", "address", "occupation", "facebook",
+    "full_name", "gender", "birth_date", "birth_year", "email", "address", "occupation", "facebook",
     "zalo", "wechat", "preferred_channel", "content_wanted", "language", "branch", "staff_in_charge",
     "source", "group", "referrer", "notes_preferences", "notes_family", "notes_personality",
     "notes", "custom_fields", "tier",
@@ -90,15 +90,8 @@ def _write_name_keys(client: Client) -> None:
 
 
 def _snapshot(client: Client) -> dict[str, Any]:
-    """Audited fields as people read them (names, not ids)."""
-    out: dict[str, Any] = {}
-    for name in AUDITED_FIELDS:
-        value = getattr(client, name)
-        if hasattr(value, "pk"):
-            value = str(value)
-        elif isinstance(value, date):
-            value = value.isoformat()
-        out[name] = value
+    """Audited fields as people read them (names, not ids), with tags and phones."""
+    out = _snapshot_fields(client)
     out["tags"] = sorted(t.name for t in client.tags.all()) if client.pk else []
     out["phones"] = [p.e164 for p in client.phones.all()] if client.pk else []
     return out
@@ -295,13 +288,18 @@ def client_health_update(
     return health
 
 
-def _readable_health(values: dict[str, Any]) -> dict[str, Any]:
-    """Health values with list ids replaced by their stable codes, for the history."""
+def _readable_health(
+    values: dict[str, Any], codes: dict[str, dict] | None = None
+) -> dict[str, Any]:
+    """Health values with list ids replaced by their stable codes, for the history.
+    `codes` ({"allergen_ids": {id: code}, ...}) saves the lookups when writing many."""
     out = dict(values)
     for key, model in (("allergen_ids", Allergen), ("condition_ids", Condition)):
         ids = values.get(key) or []
-        codes = dict(model.objects.filter(pk__in=ids).values_list("pk", "code"))
-        out[key] = sorted(codes.get(i, str(i)) for i in ids)
+        by_id = (codes or {}).get(key)
+        if by_id is None:
+            by_id = dict(model.objects.filter(pk__in=ids).values_list("pk", "code"))
+        out[key] = sorted(by_id.get(i, str(i)) for i in ids)
     return out
 
 
@@ -641,7 +639,7 @@ def clients_bulk_import(*, actor, items: list[ImportedClient]) -> list[Client]:
             AuditEntry(
                 actor=by, action=Action.IMPORT, client_id=client.pk, summary=item.summary[:255],
                 changes=changes_between({}, snapshot),
-                sensitive_changes=_health_codes(item.health, codes) if item.health else None,
+                sensitive_changes=_readable_health(item.health, codes) if item.health else None,
             )
         )  # fmt: skip
         if item.health:
@@ -654,14 +652,8 @@ def clients_bulk_import(*, actor, items: list[ImportedClient]) -> list[Client]:
     return clients
 
 
-def _health_codes(values: dict[str, Any], codes: dict[str, dict]) -> dict[str, Any]:
-    out = dict(values)
-    for key, by_id in codes.items():
-        out[key] = sorted(by_id.get(i, str(i)) for i in values.get(key) or [])
-    return out
-
-
 def _snapshot_fields(client: Client) -> dict[str, Any]:
+    """The audited fields alone (no queries: a bulk import writes thousands at once)."""
     out: dict[str, Any] = {}
     for name in AUDITED_FIELDS:
         value = getattr(client, name)

@@ -35,6 +35,7 @@ from spa.imports.models import (
 from spa.imports.problems import Problem, ProblemError
 from spa.imports.records import Lists, parse_client_row, row_key
 from spa.imports.targets import TARGETS_OF_KIND, SheetKind
+from spa.imports.values import text_of
 
 PREVIEW_ROWS = 6
 SCAN_ROWS = 30
@@ -71,30 +72,32 @@ def _plan_sheet(source: readers.Source, info) -> tuple[dict, list[list]]:
         if header_row is not None
         else []
     )
-    kind = mapping.guess_sheet_kind(headers) if headers else SheetKind.OTHER
-    columns = _saved_or_auto(headers, kind)
+    saved = _saved_mapping(headers)
+    kind = (
+        saved.kind if saved else (mapping.guess_sheet_kind(headers) if headers else SheetKind.OTHER)
+    )
+    columns = _saved_or_auto(headers, kind, saved)
     sample = head[header_row + 1 :][:PREVIEW_ROWS] if header_row is not None else []
     plan = {
         "index": info.index, "name": info.name, "rows_estimate": info.rows_estimate,
         "kind": kind, "header_row": header_row, "headers": headers, "mapping": columns,
-        "mapping_saved": SavedMapping.objects.filter(
-            signature=mapping.header_signature(headers)
-        ).exists() if headers else False,
+        "mapping_saved": saved is not None,
     }  # fmt: skip
-    return plan, [[readers_cell(c) for c in row] for row in sample]
+    return plan, [[text_of(c) for c in row] for row in sample]
 
 
-def readers_cell(value) -> str:
-    from spa.imports.values import text_of
+def _saved_mapping(headers: list[str]) -> SavedMapping | None:
+    if not headers:
+        return None
+    saved = SavedMapping.objects.filter(signature=mapping.header_signature(headers)).first()
+    return saved if saved and len(saved.mapping) == len(headers) else None
 
-    return text_of(value)
 
-
-def _saved_or_auto(headers: list[str], kind: str) -> list[str]:
+def _saved_or_auto(headers: list[str], kind: str, saved: SavedMapping | None = None) -> list[str]:
     if not headers:
         return []
-    saved = SavedMapping.objects.filter(signature=mapping.header_signature(headers)).first()
-    if saved and len(saved.mapping) == len(headers):
+    saved = saved or _saved_mapping(headers)
+    if saved:
         return list(saved.mapping)
     return mapping.auto_map(headers, kind) if kind in TARGETS_OF_KIND else [""] * len(headers)
 
@@ -292,7 +295,7 @@ def _analyse_clients(context: _Context, source, plan: dict) -> None:
     for position, row in enumerate(source.rows(plan["index"])):
         number = position + 1
         if header_row is None or position < header_row:
-            blank = not any(readers_cell(c) for c in row)
+            blank = not any(text_of(c) for c in row)
             batch.append(
                 (
                     _skip(
