@@ -20,6 +20,7 @@ RULES = {
     "name_birth": gettext_lazy("same name and date of birth"),
     "source_id": gettext_lazy("the same row twice"),
     "name": gettext_lazy("same name"),
+    "catalogue": gettext_lazy("already in the catalogue"),
 }
 
 
@@ -52,7 +53,7 @@ def line_of(row: ImportRow, clients: dict) -> dict:
         "phone": phones[0][1] if phones else "", "birth": data.get("birth_date"),
         "reason": Problem.from_json(row.reason).message() if row.reason else "",
         "warnings": [Problem.from_json(w).message() for w in row.warnings or []],
-        "match": match, "rule": str(RULES.get(row.match_rule, row.match_rule)) if row.match_rule else "",
+        "match": match, "rule": str(RULES.get(row.match_rule, "")),
         "separate": row.decision == Decision.SEPARATE,
     }  # fmt: skip
 
@@ -86,7 +87,7 @@ def report_response(*, user, job: ImportJob) -> FileResponse:
         sheet.append([
             _text(sheet, names.get(row.sheet_index, row.sheet_index)), row.row_number,
             _text(sheet, line["outcome"]), client or "", _text(sheet, line["name"]),
-            _text(sheet, line["reason"] or (line["rule"] and f"{line['rule']}")),
+            _text(sheet, line["reason"] or line["rule"]),
             _text(sheet, "; ".join(line["warnings"])),
         ])  # fmt: skip
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
