@@ -21,7 +21,7 @@ from spa.imports.models import ImportedObject, ImportJob, ImportRow, Outcome, ro
 from spa.imports.problems import Problem
 from spa.imports.records import _empty_record
 from spa.imports.targets import SheetKind
-from spa.imports.writer import CLIENT_MODEL, PACKAGE_MODEL, summary_of
+from spa.imports.writer import CLIENT_MODEL, PACKAGE_MODEL, audit_summary, summary_of
 
 SESSION_MODEL = "treatments.treatmentsession"
 SERVICE_MODEL = "catalog.service"
@@ -253,6 +253,15 @@ def _write_visits(writer, rows: list[ImportRow]) -> None:
     SessionService.objects.bulk_create(lines, batch_size=1000)
     SessionProduct.objects.bulk_create(uses, batch_size=1000)
     through.objects.bulk_create(crew, batch_size=1000)
+    # Every visit brought into a profile is in its history ("imported from …, row N").
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(actor=actor, action=Action.IMPORT, client_id=row.client_id,
+                       summary=audit_summary(job, row))
+            for row in todo
+        ],
+        batch_size=1000,
+    )  # fmt: skip
     _debts(writer, todo, clients, services, marks)
     _packages(writer, todo, services, marks)
     _last_visits(todo, sessions)

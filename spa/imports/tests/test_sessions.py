@@ -428,3 +428,19 @@ def test_a_client_the_importer_may_not_see_is_never_linked(manager_a, make_clien
     row.refresh_from_db()
     assert row.client_id != hidden.pk
     assert Client.objects.get(pk=row.client_id).branch == manager_a.branch
+
+
+def test_every_imported_visit_is_in_its_clients_history(analysed):
+    from spa.audit.models import Action, AuditEntry
+    from spa.audit.presenter import entry_sentence
+    from spa.treatments.models import TreatmentSession
+
+    job = committed(analysed)
+    visits = list(
+        TreatmentSession.objects.filter(client__isnull=False).values_list("client_id", flat=True)
+    )
+    assert visits
+    for client_id in set(visits):
+        entries = AuditEntry.objects.filter(client_id=client_id, action=Action.IMPORT)
+        assert entries.count() >= visits.count(client_id)
+        assert all(job.file_name in entry_sentence(e) for e in entries if "\x1f" in e.summary)
