@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "spa.office",
     "spa.desk",
     "spa.imports",
+    "spa.reports",
     "huey.contrib.djhuey",
 ]
 

@@ -22,7 +22,14 @@ def audit_record(
     changes: dict | None = None,
     sensitive_changes: dict | None = None,
 ) -> AuditEntry:
-    """Append one entry to the audit history (call inside the change's transaction)."""
+    """Append one entry to the audit history (call inside the change's transaction).
+
+    An entry about a client also marks them for the reports' rollups: every change to a
+    client's record is audited, so none can leave their figures behind."""
+    if client_id:
+        from spa.reports.marks import clients_touch
+
+        clients_touch([client_id])
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
@@ -31,3 +38,12 @@ def audit_record(
         changes=changes or {},
         sensitive_changes=sensitive_changes or None,
     )
+
+
+def audit_record_many(entries, *, batch_size: int = 1000) -> list[AuditEntry]:
+    """Append many entries at once (imports); their clients are marked as in audit_record."""
+    from spa.reports.marks import clients_touch
+
+    entries = list(entries)
+    clients_touch(e.client_id for e in entries)
+    return AuditEntry.objects.bulk_create(entries, batch_size=batch_size)

@@ -28,6 +28,7 @@ from spa.catalog.models import Resource, ResourceKind, Service
 from spa.clients.models import CareReason, Channel, Client
 from spa.clients.selectors import client_current_consents
 from spa.clients.services import care_link_add
+from spa.reports.marks import day_touch, days_touch
 
 
 class SlotTaken(Exception):
@@ -168,6 +169,9 @@ def appointment_book(*, actor, data: Booking, series: Series | None = None) -> A
         appointment.online_name = data.online_name[:120]
         appointment.save()
         appointment.services.set(data.services)
+        # Its day's appointments, and today's rebookings (a booking made after a session).
+        days_touch({(data.branch.pk, timezone.localdate(appointment.start)),
+                    (data.branch.pk, timezone.localdate())})  # fmt: skip
         _hold(appointment)
         if not anonymous:
             care_link_add(
@@ -193,10 +197,12 @@ def appointment_reschedule(
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if locked.status != Status.BOOKED:
             raise SlotTaken(_("Only a booked appointment can be moved."))
+        day_touch(branch_id=locked.branch_id, when=locked.start)
         SlotHold.objects.filter(appointment=locked).update(active=False)
         _place(Booking(client=locked.client, branch=locked.branch, services=services, start=start,
                        technician=technician), appointment=locked)  # fmt: skip
         locked.save()
+        day_touch(branch_id=locked.branch_id, when=locked.start)
         SlotHold.objects.filter(appointment=locked).delete()
         _hold(locked)
         if locked.confirmed_at is not None:
@@ -224,6 +230,8 @@ def _set_status(
         if reason:
             locked.cancel_reason = reason
         locked.save(update_fields=["status", "cancel_reason"])
+        days_touch({(locked.branch_id, timezone.localdate(locked.start)),
+                    (locked.branch_id, timezone.localdate(locked.created_at))})  # fmt: skip
         if status in (Status.CANCELLED, Status.NO_SHOW):
             SlotHold.objects.filter(appointment=locked).update(active=False)
             locked.reminders.filter(status=ReminderStatus.PENDING).update(

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from spa.audit.models import Action, AuditEntry
-from spa.audit.services import audit_record, changes_between
+from spa.audit.services import audit_record, audit_record_many, changes_between
 from spa.clients.duplicates import DuplicateReport, client_duplicates
 from spa.clients.models import (
     Allergen,
@@ -563,6 +563,7 @@ def client_delete(*, actor, client: Client, reason: str) -> None:
             )
             ids.update(frontier)
         files = _private_files_of(ids)
+        _touch_days_of(ids)
         Client.objects.filter(referrer_id__in=ids).exclude(pk__in=ids).update(referrer=None)
         Client.objects.filter(pk__in=ids).update(merged_into=None, referrer=None)
         Client.objects.filter(pk__in=ids).delete()
@@ -572,6 +573,21 @@ def client_delete(*, actor, client: Client, reason: str) -> None:
         audit_record(actor=actor, action=Action.DELETE, client_id=client_id, summary=reason[:255])
         storage = Client._meta.get_field("photo").storage
         transaction.on_commit(lambda: [storage.delete(name) for name in files])
+
+
+def _touch_days_of(client_ids: set[int]) -> None:
+    """The days whose figures change when these clients' sessions and bookings go."""
+    from spa.booking.models import Appointment
+    from spa.reports.marks import days_touch
+    from spa.treatments.models import TreatmentSession
+
+    days = set()
+    for model, field in ((TreatmentSession, "performed_at"), (Appointment, "start")):
+        for branch_id, at in model.objects.filter(client_id__in=client_ids).values_list(
+            "branch_id", field
+        ):
+            days.add((branch_id, timezone.localdate(at)))
+    days_touch(days)
 
 
 def care_link_add(*, client: Client, staff, reason: str) -> None:
@@ -648,7 +664,7 @@ def clients_bulk_import(*, actor, items: list[ImportedClient]) -> list[Client]:
     ClientNameKey.objects.bulk_create(keys, batch_size=2000)
     tag_model.objects.bulk_create(tag_links, batch_size=2000)
     ClientHealth.objects.bulk_create(healths, batch_size=500)
-    AuditEntry.objects.bulk_create(audits, batch_size=500)
+    audit_record_many(audits, batch_size=500)
     return clients
 
 

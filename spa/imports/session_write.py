@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from spa.audit.models import Action, AuditEntry
+from spa.audit.services import audit_record_many
 from spa.clients.models import Client
 from spa.core.text import fold
 from spa.imports.models import ImportedObject, ImportJob, ImportRow, Outcome, rows_save_results
@@ -22,6 +23,7 @@ from spa.imports.problems import Problem
 from spa.imports.records import _empty_record
 from spa.imports.targets import SheetKind
 from spa.imports.writer import CLIENT_MODEL, PACKAGE_MODEL, audit_summary, summary_of
+from spa.reports.marks import clients_touch, days_touch
 
 SESSION_MODEL = "treatments.treatmentsession"
 SERVICE_MODEL = "catalog.service"
@@ -238,6 +240,7 @@ def _write_visits(writer, rows: list[ImportRow]) -> None:
             )
         )  # fmt: skip
     TreatmentSession.objects.bulk_create(sessions, batch_size=500)
+    days_touch({(s.branch_id, timezone.localdate(s.performed_at)) for s in sessions})
     lines, uses, crew = [], [], []
     through = TreatmentSession.technicians.through
     for row, session in zip(todo, sessions, strict=True):
@@ -254,7 +257,7 @@ def _write_visits(writer, rows: list[ImportRow]) -> None:
     SessionProduct.objects.bulk_create(uses, batch_size=1000)
     through.objects.bulk_create(crew, batch_size=1000)
     # Every visit brought into a profile is in its history ("imported from …, row N").
-    AuditEntry.objects.bulk_create(
+    audit_record_many(
         [
             AuditEntry(actor=actor, action=Action.IMPORT, client_id=row.client_id,
                        summary=audit_summary(job, row))
@@ -424,7 +427,12 @@ def undo(writer, actor) -> None:
     )
     marked = _marked(job)
     _undo_debts(job, rows, actor)
-    TreatmentSession.objects.filter(pk__in=marked[SESSION_MODEL]).delete()
+    undone = TreatmentSession.objects.filter(pk__in=marked[SESSION_MODEL])
+    days_touch(
+        {(b, timezone.localdate(at)) for b, at in undone.values_list("branch_id", "performed_at")}
+    )
+    clients_touch(undone.values_list("client_id", flat=True).distinct())
+    undone.delete()
     for row in rows:  # latest first, so the earliest "before" is the one that stays
         if "last_visit" in row.result and row.client_id:
             old = row.result["last_visit"]
@@ -437,7 +445,7 @@ def undo(writer, actor) -> None:
     if walk_ins:
         TreatmentPackage.objects.filter(client_id__in=walk_ins).delete()
         Client.objects.filter(pk__in=walk_ins).delete()
-        AuditEntry.objects.bulk_create(
+        audit_record_many(
             AuditEntry(
                 actor=actor, action=Action.DELETE, client_id=i,
                 summary=_("Import of %(file)s undone") % {"file": job.file_name},

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from spa.audit.models import IMPORT_MARK, Action, AuditEntry
+from spa.audit.services import audit_record_many
 from spa.clients.models import (
     Client,
     ClientGroup,
@@ -368,7 +369,7 @@ class Writer:
             chunk = created[start : start + 2000]
             TreatmentPackage.objects.filter(client_id__in=chunk).delete()
             Client.objects.filter(pk__in=chunk).delete()
-            AuditEntry.objects.bulk_create(
+            audit_record_many(
                 AuditEntry(
                     actor=actor, action=Action.DELETE, client_id=i,
                     summary=_("Import of %(file)s undone") % {"file": self.job.file_name},

@@ -17,6 +17,7 @@ from spa.clients.models import CareReason, Client
 from spa.clients.photos import process_photo
 from spa.clients.services import care_link_add
 from spa.core import access
+from spa.reports.marks import day_touch
 from spa.treatments.guard import Finding, guard_check
 from spa.treatments.models import (
     GuardOverride,
@@ -126,6 +127,7 @@ def _session_write(actor, data: SessionInput, processed, saved_files, findings, 
         created_by=actor,
     )  # fmt: skip
     session.technicians.set(data.technicians)
+    day_touch(branch_id=data.branch.pk, when=data.performed_at)
     SessionService.objects.bulk_create(
         SessionService(session=session, service=s, price=prices.get(s.pk, 0)) for s in data.services
     )
