@@ -21,6 +21,7 @@ urlpatterns = [
     path("sales/", include("spa.sales.urls")),
     path("settings/", include("spa.office.urls")),
     path("imports/", include("spa.imports.urls")),
+    path("reports/", include("spa.reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -336,6 +336,10 @@ def capabilities(user) -> dict[str, bool]:
         "client_list": can_list_clients(user),
         "debt_list": can_see_debt_list(user),
         "expiring_packages": can_see_expiring_packages(user),
+        "reports": can_see_reports(user),
+        "business_reports": can_see_business_reports(user),
+        "segments": can_manage_segments(user),
+        "due_list": can_see_due_list(user),
     }
 
 
@@ -365,3 +369,44 @@ def can_see_debt_list(user) -> bool:
 def can_see_expiring_packages(user) -> bool:
     """Packages about to expire with sessions left: the desk calls to book them."""
     return _role(user) in (Role.OWNER, Role.MANAGER, Role.RECEPTIONIST)
+
+
+# --- reports, segments, what clients need next ---
+
+
+def can_see_reports(user) -> bool:
+    """The owner sees the chain, a manager their branch, a technician their own figures."""
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.TECHNICIAN)
+
+
+def report_branch_ids(user) -> list[int] | None:
+    """The branches whose reports `user` may read: None means every branch."""
+    role = _role(user)
+    if role == Role.OWNER:
+        return None
+    return [user.branch_id] if role in (Role.MANAGER, Role.TECHNICIAN) and user.branch_id else []
+
+
+def report_staff_only(user) -> int | None:
+    """A technician reads only their own figures: their id; None for everyone else."""
+    return user.pk if _role(user) == Role.TECHNICIAN else None
+
+
+def can_see_business_reports(user) -> bool:
+    """Revenue, money owed, clients and services: the owner and managers."""
+    return _role(user) in (Role.OWNER, Role.MANAGER)
+
+
+def can_manage_segments(user) -> bool:
+    """Build and save client segments (what campaigns send to): the owner and managers."""
+    return _role(user) in (Role.OWNER, Role.MANAGER)
+
+
+def can_see_due_list(user) -> bool:
+    """The clients due back this week, to call: the desk and managers."""
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.RECEPTIONIST)
+
+
+def can_see_recommendations(user) -> bool:
+    """The next-service suggestion on a profile: whoever serves or books the client."""
+    return _role(user) is not None
