@@ -447,6 +447,7 @@ def client_merge(*, actor, survivor: Client, absorbed: Client) -> MergeRecord:
             )
         Client.objects.filter(referrer=absorbed).exclude(pk=survivor.pk).update(referrer=survivor)
         ConsentRecord.objects.filter(client=absorbed).update(client=survivor)
+        _add_balances(absorbed, survivor)
         _move_other_records(absorbed, survivor)
 
         # Health: union of allergies, texts joined; the later confirmation date wins.
@@ -510,7 +511,20 @@ _MERGE_HANDLED = {
     "health",
     "referrals",
     "merged_from",
+    "balances",
 }
+
+
+def _add_balances(absorbed: Client, survivor: Client) -> None:
+    """Money and points add up (one balance per account); the ledger entries behind
+    them move with the other records, so each balance still equals its ledger."""
+    balance = apps.get_model("sales", "Balance")
+    for account, amount in balance.objects.filter(client=absorbed).values_list("account", "amount"):
+        mine, _created = balance.objects.select_for_update().get_or_create(
+            client=survivor, account=account
+        )
+        balance.objects.filter(pk=mine.pk).update(amount=models.F("amount") + amount)
+    balance.objects.filter(client=absorbed).delete()
 
 
 def _move_other_records(absorbed: Client, survivor: Client) -> None:

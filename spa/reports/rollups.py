@@ -345,7 +345,7 @@ def clients_recompute(
     sessions = (
         m["TreatmentSession"].objects.filter(client_id__in=live, status="done")
         .values(c=F("client_id"), d=TruncDate("performed_at", tzinfo=tz), b=F("branch_id"))
-        .distinct()
+        .order_by().distinct()
     )  # fmt: skip
     visit_days: dict = defaultdict(set)
     month_visits: dict = defaultdict(int)
@@ -608,11 +608,10 @@ def clients_rescore() -> None:
         recency.append((today - last).days)
         visits.append(n)
         spend.append(money / 1_000_000)
-    cutoffs = RfmCutoffs(
-        pk=1, recency_days=_quartiles(recency), visits=_quartiles(visits),
-        spend=_quartiles(spend), computed_at=timezone.now(),
-    )  # fmt: skip
-    cutoffs.save()
+    cutoffs, _created = RfmCutoffs.objects.update_or_create(pk=1, defaults={
+        "recency_days": _quartiles(recency), "visits": _quartiles(visits),
+        "spend": _quartiles(spend), "computed_at": timezone.now(),
+    })  # fmt: skip
     top = ClientStats.objects.aggregate(top=Max("client_id"))["top"] or 0
     for lo in range(0, top + 1, 20_000):
         with transaction.atomic():

@@ -320,3 +320,18 @@ def test_every_balance_equals_its_ledger_after_any_sequence(
         on_invoices = live_lines.exclude(**{column: None}).values(column).annotate(
             invoices=Count("invoice", distinct=True))  # fmt: skip
         assert all(row["invoices"] == 1 for row in on_invoices), list(on_invoices)
+
+
+def test_merging_two_clients_with_balances_adds_them_and_each_still_equals_its_ledger(
+    make_client, receptionist_a, manager_a, branch_a
+):
+    from spa.clients.services import client_merge
+
+    keep, dup = make_client("Đỗ Thị Mai"), make_client("Do Thi Mai")
+    prepaid_top_up(actor=receptionist_a, client=keep, branch=branch_a, paid=1_000_000)
+    prepaid_top_up(actor=receptionist_a, client=dup, branch=branch_a, paid=500_000, bonus=50_000)
+
+    client_merge(actor=manager_a, survivor=keep, absorbed=dup)
+
+    assert balance_of(keep, Account.PREPAID) == 1_550_000 == ledger_sum(keep, Account.PREPAID)
+    assert not Balance.objects.filter(client=dup).exists()
