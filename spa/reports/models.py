@@ -313,7 +313,10 @@ class CohortMonth(Derived):
     returned_90 = models.IntegerField()
     visits = models.IntegerField()
     spend = models.BigIntegerField()
-    active = models.JSONField(default=list)  # clients with a visit in month 0, 1, 2, …
+    # Per month since the cohort's (0, 1, 2, …): clients with a visit, visits, spend.
+    active = models.JSONField(default=list)
+    visits_by_month = models.JSONField(default=list)
+    spend_by_month = models.JSONField(default=list)
 
     class Meta:
         constraints = [

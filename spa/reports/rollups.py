@@ -451,19 +451,29 @@ def cohorts_recompute(cohorts: set[tuple]) -> None:
             continue
         gaps = [(s - f).days for _, f, s, _, _ in rows if s]
         active: dict = defaultdict(int)
+        visits: dict = defaultdict(int)
+        spent: dict = defaultdict(int)
         ids = [r[0] for r in rows]
         for i in range(0, len(ids), BATCH):
-            for month, n in (
-                ClientMonth.objects.filter(client_id__in=ids[i : i + BATCH], visits__gt=0)
-                .values_list("month").annotate(n=Count("client_id", distinct=True))
+            for month, n, v, money in (
+                ClientMonth.objects.filter(client_id__in=ids[i : i + BATCH], month__gte=cohort)
+                .values_list("month")
+                .annotate(n=Count("client_id", distinct=True, filter=Q(visits__gt=0)),
+                          v=Sum("visits"), money=Sum("spend"))
+                .order_by()
             ):  # fmt: skip
-                active[(month.year - cohort.year) * 12 + month.month - cohort.month] += n
+                offset = (month.year - cohort.year) * 12 + month.month - cohort.month
+                active[offset] += n
+                visits[offset] += v
+                spent[offset] += money
         span = max(active) + 1 if active else 1
         CohortMonth.objects.create(
             cohort=cohort, branch_id=branch_id, source_id=source_id, clients=len(rows),
             returned_30=sum(1 for g in gaps if g <= 30), returned_60=sum(1 for g in gaps if g <= 60),
             returned_90=sum(1 for g in gaps if g <= 90), visits=sum(r[3] for r in rows),
             spend=sum(r[4] for r in rows), active=[active.get(i, 0) for i in range(span)],
+            visits_by_month=[visits.get(i, 0) for i in range(span)],
+            spend_by_month=[spent.get(i, 0) for i in range(span)],
         )  # fmt: skip
 
 

@@ -292,6 +292,7 @@ class Balance(models.Model):
     amount = models.BigIntegerField(default=0)
 
     class Meta:
+        indexes = [models.Index(fields=["account", "amount"], name="balance_account_amount")]
         constraints = [
             models.UniqueConstraint(fields=["client", "account"], name="one_balance_per_account"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="balance_never_negative"),

@@ -209,6 +209,7 @@ class TreatmentPackage(models.Model):
         ordering = ["-sold_at", "-id"]
         verbose_name = _("treatment package")
         verbose_name_plural = _("treatment packages")
+        indexes = [models.Index(fields=["status", "expires_on"], name="package_status_expiry")]
         constraints = [
             models.CheckConstraint(condition=Q(total_sessions__gte=1), name="package_has_sessions"),
             models.CheckConstraint(
