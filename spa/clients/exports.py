@@ -1,7 +1,5 @@
 """Excel export of the clients a user may see (through clients_visible_to, like every read)."""
 
-import tempfile
-
 from django.apps import apps
 from django.db.models import OuterRef, Subquery, Sum
 from django.http import FileResponse
@@ -9,7 +7,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from spa.audit.models import Action
@@ -17,6 +14,7 @@ from spa.audit.services import audit_record
 from spa.clients.models import Client, CustomFieldDefinition
 from spa.clients.selectors import clients_visible_to
 from spa.core import access
+from spa.core.xlsx import date_cell, money_cell, text_cell, xlsx_response
 
 
 def custom_field_values(client: Client) -> list[tuple[str, str]]:
@@ -27,31 +25,6 @@ def custom_field_values(client: Client) -> list[tuple[str, str]]:
         for d in CustomFieldDefinition.objects.filter(is_active=True)
         if values.get(str(d.pk)) not in (None, "")
     ]
-
-
-TEXT_FORMAT = "@"
-DATE_FORMAT = "DD/MM/YYYY"
-
-
-def _text(sheet, value) -> WriteOnlyCell:
-    """A cell that is text whatever it starts with: '=cmd|…' stays words, never a formula."""
-    cell = WriteOnlyCell(sheet, value=str(value) if value is not None else "")
-    cell.data_type = "s"
-    cell.number_format = TEXT_FORMAT
-    return cell
-
-
-def _date(sheet, value) -> WriteOnlyCell:
-    """A real Excel date (it sorts and filters as a date), shown dd/mm/yyyy."""
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.number_format = DATE_FORMAT
-    return cell
-
-
-def _money(sheet, value) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=int(value or 0))
-    cell.number_format = "#,##0"
-    return cell
 
 
 def _with_money(qs):
@@ -87,7 +60,7 @@ def clients_xlsx_response(
     sheet.freeze_panes = "A2"
     for index, (_header, width) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.append([_text(sheet, header) for header, _width in COLUMNS])
+    sheet.append([text_cell(sheet, header) for header, _width in COLUMNS])
     if clients is None:
         clients = clients_visible_to(user)
     qs = _with_money(
@@ -98,24 +71,15 @@ def clients_xlsx_response(
         count += 1
         last_visit = timezone.localtime(c.last_visit_at).date() if c.last_visit_at else None
         sheet.append([
-            c.pk, _text(sheet, c.full_name), _text(sheet, c.primary_phone if full_phone else ""),
-            _text(sheet, c.email), _text(sheet, c.get_gender_display()),
-            _date(sheet, c.birth_date), _text(sheet, c.branch.name), _text(sheet, c.get_tier_display()),
-            _text(sheet, c.source.name if c.source else ""), _text(sheet, c.group.name if c.group else ""),
-            _text(sheet, ", ".join(t.name for t in c.tags.all())), _date(sheet, last_visit),
-            _money(sheet, c.export_spent), _money(sheet, c.export_debt),
-            _date(sheet, timezone.localtime(c.created_at).date()),
+            c.pk, text_cell(sheet, c.full_name), text_cell(sheet, c.primary_phone if full_phone else ""),
+            text_cell(sheet, c.email), text_cell(sheet, c.get_gender_display()),
+            date_cell(sheet, c.birth_date), text_cell(sheet, c.branch.name), text_cell(sheet, c.get_tier_display()),
+            text_cell(sheet, c.source.name if c.source else ""), text_cell(sheet, c.group.name if c.group else ""),
+            text_cell(sheet, ", ".join(t.name for t in c.tags.all())), date_cell(sheet, last_visit),
+            money_cell(sheet, c.export_spent), money_cell(sheet, c.export_debt),
+            date_cell(sheet, timezone.localtime(c.created_at).date()),
         ])  # fmt: skip
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
     summary = f"{count} clients" + (f" ({filters})" if filters else "")
     audit_record(actor=user, action=Action.EXPORT, client_id=None, summary=summary)
-    tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    workbook.save(tmp)
-    tmp.seek(0)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return FileResponse(
-        tmp,
-        as_attachment=True,
-        filename=f"clients-{stamp}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return xlsx_response(workbook, "clients")

@@ -1,0 +1,500 @@
+"""Reads for the reports: every figure comes from the rollups (spa.reports.models), in
+a few small queries, so a report answers in milliseconds at a chain's size. Money owed
+is read live from balances and packages (few rows: only the open ones).
+
+A `Scope` says what the reader may see and chose: branches (None: the whole chain), a
+service category, and for a technician only their own figures. Views build it from
+spa.core.access; no selector decides access on its own.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from spa.reports.models import (
+    AppointmentDay,
+    CohortMonth,
+    DemographicMonth,
+    HourMonth,
+    InvoiceDay,
+    PaymentDay,
+    SalesDay,
+    ServiceDay,
+    ServiceStats,
+    StaffDay,
+)
+from spa.reports.rollups import month_of, next_month, rollups_refresh
+
+AGE_BANDS = ["u25", "25", "35", "45", "55", ""]
+GENDERS = ["female", "male", "other", ""]
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days from `start` to `end`, both included."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> "Period":
+        """The period of the same length just before (a month before a whole month)."""
+        if self.start.day == 1 and self.end == next_month(self.start) - timedelta(days=1):
+            start = month_of(self.start - timedelta(days=1))
+            return Period(start, self.start - timedelta(days=1))
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+    def months(self) -> list[date]:
+        out, month = [], month_of(self.start)
+        while month <= self.end:
+            out.append(month)
+            month = next_month(month)
+        return out
+
+    def grain(self) -> str:
+        """How a chart of the period groups: by day, week or month."""
+        return "day" if self.days <= 31 else "week" if self.days <= 126 else "month"
+
+
+@dataclass(frozen=True)
+class Scope:
+    branch_ids: tuple[int, ...] | None = None  # None: every branch
+    category_id: int | None = None
+    staff_id: int | None = None  # a technician's own figures
+
+    def days(self, model, period: Period, **extra):
+        """Rows of a day rollup inside the period and the scope."""
+        rows = model.objects.filter(day__gte=period.start, day__lte=period.end, **extra)
+        if self.branch_ids is not None:
+            rows = rows.filter(branch_id__in=self.branch_ids)
+        return rows
+
+    def months(self, model, period: Period, **extra):
+        rows = model.objects.filter(
+            month__gte=month_of(period.start), month__lte=period.end, **extra
+        )
+        if self.branch_ids is not None:
+            rows = rows.filter(branch_id__in=self.branch_ids)
+        if self.category_id:
+            rows = rows.filter(category_id=self.category_id)
+        return rows
+
+
+def fresh() -> None:
+    """Fold in what the last writes marked, so no report is older than them."""
+    rollups_refresh()
+
+
+def bucket_of(day: date, grain: str) -> date:
+    if grain == "month":
+        return day.replace(day=1)
+    if grain == "week":
+        return day - timedelta(days=day.weekday())
+    return day
+
+
+def buckets(period: Period, grain: str) -> list[date]:
+    out, day = [], period.start
+    while day <= period.end:
+        b = bucket_of(day, grain)
+        if not out or out[-1] != b:
+            out.append(b)
+        day += timedelta(days=1)
+    return out
+
+
+def change(now: int | float, before: int | float) -> float | None:
+    """Period-over-period change, as a fraction (None when there was nothing before)."""
+    return (now - before) / abs(before) if before else None
+
+
+def ratio(part, whole) -> float | None:
+    return part / whole if whole else None
+
+
+# --- Revenue -------------------------------------------------------------------------
+
+
+def _sales(scope: Scope, period: Period):
+    rows = scope.days(SalesDay, period)
+    return rows.filter(category_id=scope.category_id) if scope.category_id else rows
+
+
+def revenue_totals(scope: Scope, period: Period) -> dict:
+    """Sales, refunds, discounts, invoices, average ticket and debt created."""
+    if scope.category_id:  # an invoice spans categories: only its lines can be split
+        s = _sales(scope, period).aggregate(
+            sales=Sum("amount", filter=Q(credit=False)), refunds=Sum("amount", filter=Q(credit=True)),
+            discount=Sum("discount", filter=Q(credit=False)), lines=Sum("lines", filter=Q(credit=False)),
+        )  # fmt: skip
+        sales, refunds = s["sales"] or 0, s["refunds"] or 0
+        return {"sales": sales, "refunds": refunds, "net": sales + refunds,
+                "discount": s["discount"] or 0, "invoices": s["lines"] or 0,
+                "ticket": ratio(sales, s["lines"]), "debt": None}  # fmt: skip
+    s = scope.days(InvoiceDay, period).aggregate(
+        sales=Sum("total", filter=Q(credit=False)), refunds=Sum("total", filter=Q(credit=True)),
+        discount=Sum("discount", filter=Q(credit=False)), n=Sum("invoices", filter=Q(credit=False)),
+        debt=Sum("debt_created"),
+    )  # fmt: skip
+    sales, refunds = s["sales"] or 0, s["refunds"] or 0
+    return {"sales": sales, "refunds": refunds, "net": sales + refunds,
+            "discount": s["discount"] or 0, "invoices": s["n"] or 0,
+            "ticket": ratio(sales, s["n"]), "debt": s["debt"] or 0}  # fmt: skip
+
+
+def revenue_series(scope: Scope, period: Period) -> dict:
+    """Net revenue per day / week / month, beside the previous period's."""
+    grain = period.grain()
+
+    def per_bucket(p: Period) -> list[int]:
+        if scope.category_id:
+            rows = _sales(scope, p).values_list("day").annotate(v=Sum("amount")).order_by()
+        else:
+            rows = scope.days(InvoiceDay, p).values_list("day").annotate(v=Sum("total")).order_by()
+        sums: dict = defaultdict(int)
+        for day, value in rows:
+            sums[bucket_of(day, grain)] += value
+        return [sums[b] for b in buckets(p, grain)]
+
+    return {"grain": grain, "labels": buckets(period, grain), "now": per_bucket(period),
+            "before": per_bucket(period.previous())}  # fmt: skip
+
+
+SALES_DIMENSIONS = {
+    "branch": "branch_id", "category": "category_id", "service": "service_id",
+    "product": "product_id", "kind": "kind",
+}  # fmt: skip
+
+
+def revenue_by(scope: Scope, period: Period, dimension: str) -> list[dict]:
+    """Net line amounts (refunds deducted) split by branch, category, service, product or
+    kind (services, retail, packages, package sessions), beside the previous period.
+    Line amounts are before invoice-wide discounts, which belong to no single line."""
+    column = SALES_DIMENSIONS[dimension]
+
+    def sums(p: Period) -> dict:
+        rows = _sales(scope, p)
+        if dimension == "service":
+            rows = rows.exclude(service_id=0)
+        if dimension == "product":
+            rows = rows.exclude(product_id=0)
+        return {
+            key: (amount, qty, discount)
+            for key, amount, qty, discount in rows.values_list(column)
+            .annotate(a=Sum("amount"), q=Sum("quantity"), d=Sum("discount"))
+            .order_by()
+        }
+
+    now, before = sums(period), sums(period.previous())
+    out = [
+        {"key": key, "amount": a, "quantity": q, "discount": d,
+         "before": before.get(key, (0, 0, 0))[0], "change": change(a, before.get(key, (0, 0, 0))[0])}
+        for key, (a, q, d) in now.items()
+    ]  # fmt: skip
+    return sorted(out, key=lambda r: -r["amount"])
+
+
+def takings_by_method(scope: Scope, period: Period) -> list[dict]:
+    """Money received and paid back, by method, with what it was for."""
+    rows = (
+        scope.days(PaymentDay, period)
+        .values_list("method", "purpose")
+        .annotate(a=Sum("amount"), n=Sum("payments"))
+        .order_by()
+    )
+    per: dict = defaultdict(lambda: {"amount": 0, "payments": 0, "purposes": defaultdict(int)})
+    for method, purpose, amount, n in rows:
+        per[method]["amount"] += amount
+        per[method]["payments"] += n
+        per[method]["purposes"][purpose] += amount
+    return sorted(
+        ({"method": m, **v, "purposes": dict(v["purposes"])} for m, v in per.items()),
+        key=lambda r: -r["amount"],
+    )
+
+
+# --- Money owed, and owed to clients --------------------------------------------------
+
+
+def _client_scope(scope: Scope) -> Q:
+    return Q() if scope.branch_ids is None else Q(client__branch_id__in=scope.branch_ids)
+
+
+def debts_ageing(scope: Scope, today: date | None = None) -> dict:
+    """Open debts by age: each client's debt is the newest of what they left unpaid
+    (payments clear the oldest first), aged from the day it was left."""
+    from spa.sales.models import Balance, LedgerEntry
+
+    today = today or timezone.localdate()
+    open_debts = dict(
+        Balance.objects.filter(_client_scope(scope), account="debt", amount__gt=0).values_list(
+            "client_id", "amount"
+        )
+    )
+    bands = {"0_30": 0, "31_90": 0, "90_plus": 0}
+    if not open_debts:
+        return {"bands": bands, "total": 0, "clients": 0}
+    left = dict(open_debts)
+    ids = list(open_debts)
+    for i in range(0, len(ids), 5_000):
+        for client_id, amount, at in (
+            LedgerEntry.objects.filter(client_id__in=ids[i : i + 5_000], account="debt", amount__gt=0)
+            .order_by("client_id", "-at", "-id")
+            .values_list("client_id", "amount", "at")
+        ):  # fmt: skip
+            part = min(amount, left[client_id])
+            if part <= 0:
+                continue
+            left[client_id] -= part
+            age = (today - timezone.localdate(at)).days
+            bands["0_30" if age <= 30 else "31_90" if age <= 90 else "90_plus"] += part
+    bands["90_plus"] += sum(v for v in left.values() if v > 0)  # older than the ledger
+    return {"bands": bands, "total": sum(open_debts.values()), "clients": len(open_debts)}
+
+
+def liabilities(scope: Scope, today: date | None = None) -> dict:
+    """What the spa still owes in service: prepaid balances, deposits held, and the
+    unused sessions of packages valued at the package's price per session — with what
+    expires soon, and the breakage (sessions that expired unused)."""
+    from spa.sales.models import Balance
+    from spa.treatments.models import TreatmentPackage
+
+    today = today or timezone.localdate()
+    money = {
+        account: (amount or 0, n)
+        for account, amount, n in Balance.objects.filter(
+            _client_scope(scope), account__in=["prepaid", "deposit"], amount__gt=0
+        )
+        .values_list("account")
+        .annotate(a=Sum("amount"), n=Count("id"))
+        .order_by()
+    }
+    packages = TreatmentPackage.objects.filter(
+        status="active", used_sessions__lt=F("total_sessions")
+    )
+    if scope.branch_ids is not None:
+        packages = packages.filter(branch_id__in=scope.branch_ids)
+    value = (F("total_sessions") - F("used_sessions")) * F("price") / F("total_sessions")
+    sessions = F("total_sessions") - F("used_sessions")
+    live = Q(expires_on__isnull=True) | Q(expires_on__gte=today)
+    soon = {
+        d: Q(expires_on__gte=today, expires_on__lte=today + timedelta(days=d)) for d in (30, 90)
+    }
+    p = packages.aggregate(
+        n=Count("id", filter=live), sessions=Sum(sessions, filter=live), value=Sum(value, filter=live),
+        soon30=Sum(value, filter=soon[30]), soon90=Sum(value, filter=soon[90]),
+        sessions30=Sum(sessions, filter=soon[30]),
+        lost_n=Count("id", filter=Q(expires_on__lt=today)),
+        lost_sessions=Sum(sessions, filter=Q(expires_on__lt=today)),
+        lost=Sum(value, filter=Q(expires_on__lt=today)),
+    )  # fmt: skip
+    p = {k: v or 0 for k, v in p.items()}
+    prepaid, deposits = money.get("prepaid", (0, 0)), money.get("deposit", (0, 0))
+    return {
+        "prepaid": prepaid[0], "prepaid_clients": prepaid[1], "deposits": deposits[0],
+        "deposit_clients": deposits[1], "packages": p,
+        "total": prepaid[0] + deposits[0] + p["value"],
+    }  # fmt: skip
+
+
+# --- Clients ------------------------------------------------------------------------------
+
+
+def _cohorts(scope: Scope, first: date | None = None, last: date | None = None):
+    rows = CohortMonth.objects.all()
+    if scope.branch_ids is not None:
+        rows = rows.filter(branch_id__in=scope.branch_ids)
+    if first:
+        rows = rows.filter(cohort__gte=first)
+    if last:
+        rows = rows.filter(cohort__lte=last)
+    return rows
+
+
+def _offset(cohort: date, month: date) -> int:
+    return (month.year - cohort.year) * 12 + month.month - cohort.month
+
+
+def clients_by_month(scope: Scope, period: Period) -> list[dict]:
+    """Per month of the period: new clients (first visit), returning ones, visits, spend."""
+    months = period.months()
+    per = {m: {"month": m, "new": 0, "active": 0, "visits": 0, "spend": 0} for m in months}
+    for c in _cohorts(scope, last=months[-1]).only(
+        "cohort", "clients", "active", "visits_by_month", "spend_by_month"
+    ):
+        for m in months:
+            k = _offset(c.cohort, m)
+            if k < 0:
+                continue
+            if k == 0:
+                per[m]["new"] += c.clients
+            if k < len(c.active):
+                per[m]["active"] += c.active[k]
+                per[m]["visits"] += c.visits_by_month[k]
+                per[m]["spend"] += c.spend_by_month[k]
+    for row in per.values():
+        row["returning"] = max(0, row["active"] - row["new"])
+    return list(per.values())
+
+
+def client_totals(scope: Scope, period: Period) -> dict:
+    """New and returning clients, average spend and visits per client, return rates."""
+    rows = clients_by_month(scope, period)
+    active = sum(r["active"] for r in rows)
+    today = timezone.localdate()
+    cohorts = list(
+        _cohorts(scope, month_of(period.start), period.end).values_list(
+            "cohort", "clients", "returned_30", "returned_60", "returned_90"
+        )
+    )
+    rates = {}
+    for days, index in ((30, 2), (60, 3), (90, 4)):
+        # Only cohorts whose window is over: a client first seen last week cannot have
+        # come back "within 90 days" yet.
+        done = [c for c in cohorts if next_month(c[0]) + timedelta(days=days) <= today]
+        rates[days] = ratio(sum(c[index] for c in done), sum(c[1] for c in done))
+    return {
+        "new": sum(r["new"] for r in rows), "returning": sum(r["returning"] for r in rows),
+        "active": active, "spend_per_client": ratio(sum(r["spend"] for r in rows), active),
+        "visits_per_client": ratio(sum(r["visits"] for r in rows), active), "return_rates": rates,
+    }  # fmt: skip
+
+
+def retention(scope: Scope, period: Period, span: int = 12) -> list[dict]:
+    """Cohorts by month of first visit: the share still coming 1, 2, … months later."""
+    per: dict = {}
+    for c in _cohorts(scope, month_of(period.start), period.end).only(
+        "cohort", "clients", "active"
+    ):
+        row = per.setdefault(c.cohort, {"cohort": c.cohort, "clients": 0, "active": [0] * span})
+        row["clients"] += c.clients
+        for k, n in enumerate(c.active[:span]):
+            row["active"][k] += n
+    today = timezone.localdate()
+    out = []
+    for cohort in sorted(per):
+        row = per[cohort]
+        reached = min(span, _offset(cohort, month_of(today)) + 1)
+        row["shares"] = [ratio(n, row["clients"]) if k < reached else None
+                         for k, n in enumerate(row["active"])]  # fmt: skip
+        out.append(row)
+    return out
+
+
+def sources_that_stay(scope: Scope, period: Period) -> list[dict]:
+    """Where new clients came from, and how many of them came back within 90 days."""
+    rows = (
+        _cohorts(scope, month_of(period.start), period.end)
+        .values_list("source_id")
+        .annotate(n=Sum("clients"), back=Sum("returned_90"), spend=Sum("spend"))
+        .order_by()
+    )
+    out = [{"source_id": s or None, "clients": n, "returned": back, "rate": ratio(back, n),
+            "spend_per_client": ratio(spend, n)} for s, n, back, spend in rows]  # fmt: skip
+    return sorted(out, key=lambda r: (-(r["rate"] or 0), -r["clients"]))
+
+
+def attendance(scope: Scope, period: Period) -> dict:
+    """Appointments of the period by status: no-show and cancellation rates."""
+    counts = dict(
+        scope.days(AppointmentDay, period)
+        .values_list("status")
+        .annotate(n=Sum("appointments"))
+        .order_by()
+    )
+    total = sum(counts.values())
+    return {"total": total, "counts": counts,
+            "no_show_rate": ratio(counts.get("no_show", 0), total),
+            "cancel_rate": ratio(counts.get("cancelled", 0), total)}  # fmt: skip
+
+
+# --- Staff -------------------------------------------------------------------------------
+
+
+def staff_figures(scope: Scope, period: Period) -> list[dict]:
+    """Per technician: sessions, revenue, average ticket, rebooking, satisfaction and
+    products per session (a technician sees only their own row)."""
+    rows = scope.days(StaffDay, period)
+    if scope.staff_id is not None:
+        rows = rows.filter(staff_id=scope.staff_id)
+    out = []
+    for staff_id, n, revenue, rated, rsum, uses, rebooked in (
+        rows.values_list("staff_id")
+        .annotate(Sum("sessions"), Sum("revenue"), Sum("rated"), Sum("rating_sum"),
+                  Sum("product_uses"), Sum("rebooked"))
+        .order_by()
+    ):  # fmt: skip
+        out.append({"staff_id": staff_id, "sessions": n, "revenue": revenue,
+                    "ticket": ratio(revenue, n), "rebooking": ratio(rebooked, n),
+                    "satisfaction": ratio(rsum, rated), "rated": rated,
+                    "products_per_session": ratio(uses, n)})  # fmt: skip
+    return sorted(out, key=lambda r: -r["revenue"])
+
+
+# --- Services ----------------------------------------------------------------------------
+
+
+def service_popularity(scope: Scope, period: Period) -> list[dict]:
+    """Services by sessions in the period, with the previous period's and the change."""
+
+    def per(p: Period) -> dict:
+        rows = scope.days(ServiceDay, p)
+        if scope.category_id:
+            rows = rows.filter(category_id=scope.category_id)
+        return {
+            s: (n, r)
+            for s, n, r in rows.values_list("service_id")
+            .annotate(Sum("sessions"), Sum("revenue"))
+            .order_by()
+        }
+
+    now, before = per(period), per(period.previous())
+    intervals = dict(ServiceStats.objects.values_list("service_id", "typical_interval_days"))
+    out = []
+    for service_id in set(now) | set(before):
+        n, revenue = now.get(service_id, (0, 0))
+        b = before.get(service_id, (0, 0))[0]
+        out.append({"service_id": service_id, "sessions": n, "revenue": revenue, "before": b,
+                    "change": change(n, b), "delta": n - b,
+                    "interval": intervals.get(service_id)})  # fmt: skip
+    return sorted(out, key=lambda r: (-r["sessions"], -r["before"]))
+
+
+def heat_map(scope: Scope, period: Period) -> dict:
+    """Services performed by weekday × hour over the months of the period."""
+    cells = defaultdict(int)
+    for weekday, hour, n in (
+        scope.months(HourMonth, period)
+        .values_list("weekday", "hour")
+        .annotate(Sum("services"))
+        .order_by()
+    ):
+        cells[(weekday, hour)] = n
+    hours = sorted({h for _, h in cells}) or list(range(8, 21))
+    top = max(cells.values(), default=0)
+    return {"hours": hours, "top": top,
+            "rows": [[(wd, h, cells.get((wd, h), 0)) for h in hours] for wd in range(7)]}  # fmt: skip
+
+
+def demographics(scope: Scope, period: Period, limit: int = 15) -> dict:
+    """Services by the clients' age band and gender, over the months of the period."""
+    by_age, by_gender, totals = defaultdict(dict), defaultdict(dict), defaultdict(int)
+    for service_id, band, gender, n in (
+        scope.months(DemographicMonth, period)
+        .values_list("service_id", "age_band", "gender")
+        .annotate(Sum("services"))
+        .order_by()
+    ):
+        by_age[service_id][band] = by_age[service_id].get(band, 0) + n
+        by_gender[service_id][gender] = by_gender[service_id].get(gender, 0) + n
+        totals[service_id] += n
+    top = sorted(totals, key=lambda s: -totals[s])[:limit]
+    return {"services": [{"service_id": s, "total": totals[s],
+                          "ages": [by_age[s].get(b, 0) for b in AGE_BANDS],
+                          "genders": [by_gender[s].get(g, 0) for g in GENDERS]} for s in top]}  # fmt: skip
