@@ -20,14 +20,21 @@ def _local_day(when: date | datetime) -> date:
     return when
 
 
+def _enqueue_refresh() -> None:
+    from spa.reports.tasks import rollups_refresh_task
+
+    rollups_refresh_task()
+
+
 def _refresh_soon() -> None:
-    # Each write asks once; a refresh that finds nothing marked costs one query.
-    def enqueue() -> None:
-        from spa.reports.tasks import rollups_refresh_task
-
-        rollups_refresh_task()
-
-    transaction.on_commit(enqueue)
+    # One task per transaction however many marks it leaves: Django keeps the pending
+    # callbacks (and drops those of a rolled-back savepoint), so look there first.
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        entry[1] is _enqueue_refresh for entry in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(_enqueue_refresh)
 
 
 def day_touch(*, branch_id: int, when: date | datetime) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
 
 from spa.core.money import format_money
 from spa.reports import charts, selectors
@@ -144,7 +145,14 @@ def revenue(scope: Scope, period: Period) -> Report:
         _("Net revenue"), labels, series["now"], series["before"],
         legend_now=period_label(period), legend_before=period_label(period.previous()),
     )  # fmt: skip
-    table = Table([_("Period"), _("Net revenue"), _("Previous period"), _("Change")])
+    table = Table(
+        [
+            _("Period"),
+            _("Net revenue"),
+            _("Previous period"),
+            pgettext("period over period", "Change"),
+        ]
+    )
     for label, a, b in zip(labels, series["now"], series["before"], strict=False):
         table.rows.append(
             [("text", label), ("money", a), ("money", b), ("change", selectors.change(a, b))]
@@ -163,7 +171,7 @@ def revenue(scope: Scope, period: Period) -> Report:
         if dim == "kind":
             rows = [r for r in rows if r["key"] != "redemption" or r["amount"]]
         table = Table([_("Name"), _("Quantity"), _("Discounts"), _("Net amount"), _("Previous period"),
-                       _("Change")])  # fmt: skip
+                       pgettext("period over period", "Change")])  # fmt: skip
         for r in rows[:30]:
             table.rows.append([("text", names.of(dim, r["key"])), ("number", r["quantity"]),
                                ("money", r["discount"]), ("money", r["amount"]),
@@ -368,7 +376,7 @@ def services(scope: Scope, period: Period) -> Report:
     report = Report("services", _("Services"))
     names = Names()
     rows = selectors.service_popularity(scope, period)
-    table = Table([_("Service"), _("Sessions"), _("Revenue"), _("Previous period"), _("Change"),
+    table = Table([_("Service"), _("Sessions"), _("Revenue"), _("Previous period"), pgettext("period over period", "Change"),
                    _("Usual interval (days)")])  # fmt: skip
     for r in rows[:40]:
         table.rows.append([("text", names.of("service", r["service_id"])), ("number", r["sessions"]),
@@ -381,7 +389,15 @@ def services(scope: Scope, period: Period) -> Report:
     moving = [r for r in rows if r["delta"]]
     growing = sorted((r for r in moving if r["delta"] > 0), key=lambda r: -r["delta"])[:8]
     falling = sorted((r for r in moving if r["delta"] < 0), key=lambda r: r["delta"])[:8]
-    table = Table([_("Service"), _("Sessions"), _("Previous period"), _("Difference"), _("Change")])
+    table = Table(
+        [
+            _("Service"),
+            _("Sessions"),
+            _("Previous period"),
+            _("Difference"),
+            pgettext("period over period", "Change"),
+        ]
+    )
     for r in [*growing, *falling]:
         table.rows.append([("text", names.of("service", r["service_id"])), ("number", r["sessions"]),
                            ("number", r["before"]), ("signed", r["delta"]), ("change", r["change"])])  # fmt: skip

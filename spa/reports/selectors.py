@@ -32,6 +32,15 @@ AGE_BANDS = ["u25", "25", "35", "45", "55", ""]
 GENDERS = ["female", "male", "other", ""]
 
 
+def _months_back(day: date, k: int) -> date:
+    """The same day k months earlier (the month's last day if it is shorter)."""
+    index = day.year * 12 + day.month - 1 - k
+    year, month = divmod(index, 12)
+    first = date(year, month + 1, 1)
+    last = next_month(first) - timedelta(days=1)
+    return first.replace(day=min(day.day, last.day))
+
+
 @dataclass(frozen=True)
 class Period:
     """Days from `start` to `end`, both included."""
@@ -44,10 +53,12 @@ class Period:
         return (self.end - self.start).days + 1
 
     def previous(self) -> "Period":
-        """The period of the same length just before (a month before a whole month)."""
-        if self.start.day == 1 and self.end == next_month(self.start) - timedelta(days=1):
-            start = month_of(self.start - timedelta(days=1))
-            return Period(start, self.start - timedelta(days=1))
+        """The period just before: from the 1st of a month, the same days as many months
+        earlier (this month → the same days last month, this year → last year's);
+        otherwise the same number of days just before."""
+        if self.start.day == 1:
+            k = len(self.months())
+            return Period(_months_back(self.start, k), _months_back(self.end, k))
         return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
     def months(self) -> list[date]:

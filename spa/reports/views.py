@@ -38,7 +38,7 @@ def _preset(code: str, today: date) -> Period:
     if code == "year":
         return Period(today.replace(month=1, day=1), today)
     if code == "12m":
-        return Period(month_of(today).replace(year=today.year - 1), today)
+        return Period(next_month(month_of(today).replace(year=today.year - 1)), today)
     return Period(today - timedelta(days=29), today)
 
 

@@ -181,6 +181,9 @@ class Command(BaseCommand):
         _backdate_profiles(rng)
         self.seed_bookings(rng, branches, staff)
         self.seed_sales(rng, branches, staff)
+        from spa.reports.rollups import rollups_rebuild
+
+        rollups_rebuild()  # the demo's backdated history, summed for the reports
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo spa created: {len(branches)} branches, {len(staff)} staff, "
@@ -219,43 +222,56 @@ class Command(BaseCommand):
         for index, client in enumerate(clients):
             code = client.branch.code
             desk = staff[f"letan.{code}"]
-            if index % 4 == 0:
-                prepaid_top_up(actor=desk, client=client, branch=client.branch, paid=5_000_000, bonus=500_000,
-                               method=Method.TRANSFER)  # fmt: skip
-            lines = []
+            visits: dict = {}
             for session in unbilled_sessions(client):
-                for service_line in session.service_lines.all():
-                    if hasattr(session, "redemption"):
-                        lines.append(Line(kind=LineKind.REDEMPTION, description=service_line.service.name,
-                                          unit_price=0, service=service_line.service, session=session))  # fmt: skip
-                    else:
-                        lines.append(Line(kind=LineKind.SERVICE, description=service_line.service.name,
-                                          unit_price=service_line.price, service=service_line.service, session=session))  # fmt: skip
-            for package in unbilled_packages(client):
-                lines.append(Line(kind=LineKind.PACKAGE, description=package.name,
-                                  unit_price=package.to_bill, package=package))  # fmt: skip
-            if retail and rng.random() < 0.35:
-                item = rng.choice(retail)
-                lines.append(Line(kind=LineKind.PRODUCT, description=item.name, product=item,
-                                  unit_price=item.retail_price, quantity=rng.choice([1, 1, 2])))  # fmt: skip
-            if not lines:
-                continue
-            total = sum(line.amount for line in lines)
-            payments = {}
-            prepaid = 0
+                visits.setdefault(timezone.localdate(session.performed_at), []).append(session)
+            days = sorted(visits) or [timezone.localdate()]
             if index % 4 == 0:
-                prepaid = min(total, 5_000_000)
-            elif index % 5 == 0:
-                payments = {Method.CASH: total // 2}  # the rest stays as debt
-            else:
-                payments = {
-                    rng.choice([Method.CASH, Method.CARD, Method.TRANSFER, Method.EWALLET]): total
-                }
-            try:
-                checkout_issue(actor=desk, data=Checkout(client=client, branch=client.branch, lines=lines,
-                                                         payments=payments, prepaid=prepaid))  # fmt: skip
-            except CheckoutError:
-                continue
+                top_up = prepaid_top_up(actor=desk, client=client, branch=client.branch, paid=5_000_000,
+                                        bonus=500_000, method=Method.TRANSFER)  # fmt: skip
+                _backdate_payment(top_up, days[0])
+            for number, day in enumerate(days):
+                lines = []
+                for session in visits.get(day, []):
+                    for service_line in session.service_lines.all():
+                        if hasattr(session, "redemption"):
+                            lines.append(Line(kind=LineKind.REDEMPTION, description=service_line.service.name,
+                                              unit_price=0, service=service_line.service, session=session))  # fmt: skip
+                        else:
+                            lines.append(Line(kind=LineKind.SERVICE, description=service_line.service.name,
+                                              unit_price=service_line.price, service=service_line.service,
+                                              session=session))  # fmt: skip
+                if number == 0:
+                    for package in unbilled_packages(client):
+                        lines.append(Line(kind=LineKind.PACKAGE, description=package.name,
+                                          unit_price=package.to_bill, package=package))  # fmt: skip
+                if retail and rng.random() < 0.25:
+                    item = rng.choice(retail)
+                    lines.append(Line(kind=LineKind.PRODUCT, description=item.name, product=item,
+                                      unit_price=item.retail_price, quantity=rng.choice([1, 1, 2])))  # fmt: skip
+                if not lines:
+                    continue
+                total = sum(line.amount for line in lines)
+                payments, prepaid = {}, 0
+                if index % 4 == 0:
+                    prepaid = min(total, client.balances.filter(account="prepaid").values_list(
+                        "amount", flat=True).first() or 0)  # fmt: skip
+                    if total > prepaid:
+                        payments = {Method.CASH: total - prepaid}
+                elif index % 5 == 0 and number == len(days) - 1:
+                    payments = {Method.CASH: total // 2}  # the rest stays as debt
+                else:
+                    payments = {
+                        rng.choice(
+                            [Method.CASH, Method.CARD, Method.TRANSFER, Method.EWALLET]
+                        ): total
+                    }
+                try:
+                    invoice = checkout_issue(actor=desk, data=Checkout(
+                        client=client, branch=client.branch, lines=lines, payments=payments, prepaid=prepaid))  # fmt: skip
+                except CheckoutError:
+                    continue
+                _backdate_invoice(invoice, day)
             if index % 9 == 0:
                 deposit_take(actor=desk, client=client, branch=client.branch, amount=200_000)
 
@@ -377,8 +393,15 @@ class Command(BaseCommand):
         clients = list(
             Client.objects.filter(merged_into__isnull=True)
             .select_related("branch")
-            .order_by("id")[:120]
+            .order_by("id")[:200]
         )
+        # What a client often takes between two of their usual treatments: it gives the
+        # reports' "clients who had X take Y next" something true to find.
+        companion = {
+            "Peel da AHA": "Chăm sóc da cơ bản", "Điều trị mụn chuyên sâu": "Peel da AHA",
+            "Massage body tinh dầu": "Gội đầu dưỡng sinh", "Gội đầu dưỡng sinh": "Massage body tinh dầu",
+            "Chăm sóc da cơ bản": "Peel da AHA",
+        }  # fmt: skip
         for index, client in enumerate(clients):
             code = client.branch.code
             tech = staff[f"ktv.{code}.a" if index % 2 else f"ktv.{code}.b"]
@@ -395,9 +418,14 @@ class Command(BaseCommand):
             if service == laser:
                 patch_test_record(actor=tech, client=client, service=laser,
                                   tested_on=(now - timedelta(days=200)).date(), result="passed")  # fmt: skip
-            count = 6 if index == 0 else rng.randint(1, 5)
+            count = 6 if index == 0 else rng.randint(1, 8)
+            # Each client has a rhythm (the laser's stays close to its patch test).
+            every = 14 if service == laser or index == 0 else rng.choice([14, 21, 28, 35, 45])
             for n in range(count):
-                day = timezone.localdate() - timedelta(days=14 * (count - n) + rng.randint(0, 3))
+                day = timezone.localdate() - timedelta(days=every * (count - n) + rng.randint(0, 3))
+                todays = service
+                if n % 3 == 2 and name in companion and rng.random() < 0.7:
+                    todays = services[companion[name]]
                 when = timezone.make_aware(datetime.combine(
                     day, time(rng.randint(9, 19), rng.choice([0, 15, 30, 45]))))  # fmt: skip
                 photos = []
@@ -407,18 +435,41 @@ class Command(BaseCommand):
                         ("after", _demo_photo(rng, n, count, True)),
                     ]
                 data = SessionInput(
-                    client=client, branch=client.branch, performed_at=when, services=[service],
+                    client=client, branch=client.branch, performed_at=when, services=[todays],
                     technicians=[tech],
-                    products=[ProductUse(product[sku], Decimal(q), "L2026-01") for sku, q in uses[name]],
+                    products=[ProductUse(product[sku], Decimal(q), "L2026-01") for sku, q in uses[todays.name]],
                     reaction=rng.choice(["", "Hơi đỏ nhẹ, hết sau 30 phút", "Không phản ứng"]),
                     result=rng.choice(["Da sáng hơn", "Mụn giảm rõ", "Khách hài lòng", "Lông thưa hơn"]),
                     satisfaction=rng.choice([4, 5, 5, None]), photos=photos,
-                    package=package if package and n < package.total_sessions else None,
+                    package=package if package and todays == service and n < package.total_sessions else None,
                 )  # fmt: skip
                 try:
                     session_log(actor=tech, data=data, acknowledged=True)
                 except GuardBlocked:
                     break  # a real conflict in the demo client's health: leave it for the demo
+
+
+def _demo_moment(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(20, 0)))
+
+
+def _backdate_invoice(invoice, day) -> None:
+    """The demo's visits happened over the past months: so did their invoices."""
+    from spa.sales.models import Invoice, LedgerEntry, Payment
+
+    when = _demo_moment(day)
+    Invoice.objects.filter(pk=invoice.pk).update(issued_at=when)
+    Payment.objects.filter(invoice=invoice).update(at=when)
+    LedgerEntry.objects.filter(invoice=invoice).update(at=when)
+    LedgerEntry.objects.filter(payment__invoice=invoice).update(at=when)
+
+
+def _backdate_payment(payment, day) -> None:
+    from spa.sales.models import LedgerEntry, Payment
+
+    when = _demo_moment(day) - timedelta(hours=2)
+    Payment.objects.filter(pk=payment.pk).update(at=when)
+    LedgerEntry.objects.filter(payment=payment).update(at=when)
 
 
 def _backdate_profiles(rng) -> None:
