@@ -12,8 +12,7 @@ from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from spa.core.money import format_money
 from spa.reports import charts, selectors
@@ -22,11 +21,11 @@ from spa.reports.selectors import AGE_BANDS, GENDERS, Period, Scope
 Cell = tuple[str, Any]  # (kind, value): kind in text, money, number, percent, change, date
 
 AGE_LABELS = {
-    "u25": _lazy("Under 25"), "25": _lazy("25–34"), "35": _lazy("35–44"), "45": _lazy("45–54"),
-    "55": _lazy("55 and over"), "": _lazy("Age not known"),
+    "u25": gettext_lazy("Under 25"), "25": gettext_lazy("25–34"), "35": gettext_lazy("35–44"), "45": gettext_lazy("45–54"),
+    "55": gettext_lazy("55 and over"), "": gettext_lazy("Age not known"),
 }  # fmt: skip
-WEEKDAYS = [_lazy("Mon"), _lazy("Tue"), _lazy("Wed"), _lazy("Thu"), _lazy("Fri"), _lazy("Sat"),
-            _lazy("Sun")]  # fmt: skip
+WEEKDAYS = [gettext_lazy("Mon"), gettext_lazy("Tue"), gettext_lazy("Wed"), gettext_lazy("Thu"), gettext_lazy("Fri"), gettext_lazy("Sat"),
+            gettext_lazy("Sun")]  # fmt: skip
 
 
 @dataclass
@@ -426,9 +425,9 @@ def services(scope: Scope, period: Period) -> Report:
 
 
 REPORTS = {
-    "revenue": (revenue, _lazy("Revenue")),
-    "money": (money, _lazy("Money owed")),
-    "clients": (clients, _lazy("Clients")),
-    "staff": (staff, _lazy("Staff")),
-    "services": (services, _lazy("Services")),
+    "revenue": (revenue, gettext_lazy("Revenue")),
+    "money": (money, gettext_lazy("Money owed")),
+    "clients": (clients, gettext_lazy("Clients")),
+    "staff": (staff, gettext_lazy("Staff")),
+    "services": (services, gettext_lazy("Services")),
 }

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from spa.accounts.models import Branch
 from spa.catalog.models import ServiceCategory
@@ -20,9 +20,9 @@ from spa.reports.rollups import month_of, next_month
 from spa.reports.selectors import Period, Scope
 
 PRESETS = {
-    "30d": _lazy("Last 30 days"), "month": _lazy("This month"), "last_month": _lazy("Last month"),
-    "90d": _lazy("Last 90 days"), "year": _lazy("This year"), "12m": _lazy("Last 12 months"),
-    "custom": _lazy("Choose dates"),
+    "30d": gettext_lazy("Last 30 days"), "month": gettext_lazy("This month"), "last_month": gettext_lazy("Last month"),
+    "90d": gettext_lazy("Last 90 days"), "year": gettext_lazy("This year"), "12m": gettext_lazy("Last 12 months"),
+    "custom": gettext_lazy("Choose dates"),
 }  # fmt: skip
 MAX_DAYS = 3 * 366
 

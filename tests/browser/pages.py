@@ -20,7 +20,10 @@ MAIN_PAGES = [
     ("account", "accounts:account", False),
     ("settings", "office:index", False),
     ("imports", "imports:jobs", False),
+    ("reports", "reports:dashboard", False),
 ]
+# The reports (each a page of reports:report), over a year so every section has rows.
+REPORT_PAGES = ["revenue", "money", "clients", "staff", "services"]
 # Pages of one import (the populated spa has one checked and waiting for its commit).
 IMPORT_PAGES = [("import-review", "imports:job")]
 QUERIES = {"search": "?q=nguyen"}
@@ -31,6 +34,10 @@ def main_pages(client_id: int, job_id: int | None = None) -> list[tuple[str, str
     pages = [
         (name, reverse(url_name, args=[client_id] if takes_client else []) + QUERIES.get(name, ""))
         for name, url_name, takes_client in MAIN_PAGES
+    ]
+    pages += [
+        (f"report-{name}", reverse("reports:report", args=[name]) + "?period=year")
+        for name in REPORT_PAGES
     ]
     if job_id is not None:
         pages += [(name, reverse(url_name, args=[job_id])) for name, url_name in IMPORT_PAGES]
