@@ -70,7 +70,7 @@ def pages(runs: int) -> None:
             for name in PAGES:
                 url = f"/reports/{name + '/' if name else ''}?period={period}"
 
-                def get(url=url):
+                def get(url=url, http=http):
                     response = http.get(url)
                     assert response.status_code == 200, (url, response.status_code)
 
