@@ -174,6 +174,8 @@ class Appointment(models.Model):
             models.Index(fields=["branch", "start"], name="appt_branch_start"),
             models.Index(fields=["client", "start"], name="appt_client_start"),
             models.Index(fields=["technician", "start"], name="appt_tech_start"),
+            # Bookings made on a day (the reports' "rebooked before leaving").
+            models.Index(fields=["branch", "created_at"], name="appt_branch_created"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="appt_ends_after_start")

@@ -44,7 +44,12 @@ class TreatmentSession(models.Model):
         ordering = ["performed_at", "id"]
         verbose_name = _("treatment session")
         verbose_name_plural = _("treatment sessions")
-        indexes = [models.Index(fields=["client", "performed_at"], name="session_client_time")]
+        indexes = [
+            models.Index(fields=["client", "performed_at"], name="session_client_time"),
+            # The reports recompute a branch's day, and rebuild month by month.
+            models.Index(fields=["branch", "performed_at"], name="session_branch_time"),
+            models.Index(fields=["performed_at"], name="session_time"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(satisfaction__isnull=True)
