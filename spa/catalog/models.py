@@ -2,6 +2,7 @@ from calendar import monthrange
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,12 @@ class ServiceCategory(models.Model):
 
     name = models.CharField(_("name"), max_length=80, unique=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    commission_percent = models.DecimalField(
+        _("technician's commission (%)"), max_digits=4, decimal_places=1, default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Of the service's price, for whoever performs it (shared if two do). "
+                    "0: no commission."),
+    )  # fmt: skip
 
     class Meta:
         ordering = ["position", "name"]

@@ -355,12 +355,18 @@ def staff(scope: Scope, period: Period) -> Report:
             Kpi(_("Satisfaction"), "rating", mine["satisfaction"] if mine else None),
             Kpi(_("Rebooked"), "percent", mine["rebooking"] if mine else None),
         ]  # fmt: skip
+    from spa.catalog.models import ServiceCategory
+
+    paid = ServiceCategory.objects.filter(commission_percent__gt=0).exists()
     table = Table([_("Technician"), _("Sessions"), _("Revenue"), _("Average ticket"), _("Rebooked"),
-                   _("Satisfaction (1–5)"), _("Products per session")])  # fmt: skip
+                   _("Satisfaction (1–5)"), _("Products per session")] + ([_("Commission")] if paid else []))  # fmt: skip
     for r in rows:
         table.rows.append([("text", names.of("staff", r["staff_id"])), ("number", r["sessions"]),
                            ("money", r["revenue"]), ("money", r["ticket"]), ("percent", r["rebooking"]),
-                           ("rating", r["satisfaction"]), ("decimal", r["products_per_session"])])  # fmt: skip
+                           ("rating", r["satisfaction"]), ("decimal", r["products_per_session"])]
+                          + ([("money", r["commission"])] if paid else []))  # fmt: skip
+    if paid and scope.staff_id is not None:
+        report.kpis.append(Kpi(_("Commission"), "money", rows[0]["commission"] if rows else 0))
     chart = charts.ranking(_("Revenue by technician"),
                            [(names.of("staff", r["staff_id"]), r["revenue"]) for r in rows])  # fmt: skip
     report.sections.append(Section("staff", _("Sessions and revenue by technician"), table, chart,

@@ -216,12 +216,40 @@ def _staff_rows(m, done, lo, hi, where_branch) -> list[StaffDay]:
             if any(start > performed for start in bookings.get((client_id, day), ())):
                 for user_id in technicians[session_id]:
                     rebooked[(day, branch_id, user_id)] += 1
+    commission = _commissions(m, done, through, tz)
     return [
         StaffDay(day=d, branch_id=b, staff_id=u, sessions=r["n"], revenue=r["rev"] or 0,
                  rated=r["rated"], rating_sum=r["rsum"],
-                 product_uses=product_uses.get((d, b, u), 0), rebooked=rebooked[(d, b, u)])
+                 product_uses=product_uses.get((d, b, u), 0), rebooked=rebooked[(d, b, u)],
+                 commission=round(commission.get((d, b, u), 0)))
         for (d, b, u), r in rows.items()
     ]  # fmt: skip
+
+
+def _commissions(m, done, through, tz) -> dict:
+    """Commission per (day, branch, technician): each service's price × its category's
+    rate, shared equally by the session's technicians."""
+    rated = (
+        m["SessionService"].objects.filter(session__in=done, service__category__commission_percent__gt=0)
+        .values_list("session_id", "session__branch_id", "session__performed_at", "price",
+                     "service__category__commission_percent")
+    )  # fmt: skip
+    lines = list(rated)
+    if not lines:
+        return {}
+    crews = defaultdict(list)
+    for session_id, user_id in through.objects.filter(
+        treatmentsession_id__in={line[0] for line in lines}
+    ).values_list("treatmentsession_id", "user_id"):
+        crews[session_id].append(user_id)
+    out: dict = defaultdict(float)
+    for session_id, branch_id, performed, price, percent in lines:
+        crew = crews.get(session_id) or []
+        for user_id in crew:
+            out[(timezone.localdate(performed, tz), branch_id, user_id)] += (
+                price * float(percent) / 100 / len(crew)
+            )
+    return out
 
 
 def months_recompute(*, first: date, last: date, branch_id: int | None = None) -> None:

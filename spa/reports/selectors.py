@@ -435,13 +435,13 @@ def staff_figures(scope: Scope, period: Period) -> list[dict]:
     if scope.staff_id is not None:
         rows = rows.filter(staff_id=scope.staff_id)
     out = []
-    for staff_id, n, revenue, rated, rsum, uses, rebooked in (
+    for staff_id, n, revenue, rated, rsum, uses, rebooked, commission in (
         rows.values_list("staff_id")
         .annotate(Sum("sessions"), Sum("revenue"), Sum("rated"), Sum("rating_sum"),
-                  Sum("product_uses"), Sum("rebooked"))
+                  Sum("product_uses"), Sum("rebooked"), Sum("commission"))
         .order_by()
     ):  # fmt: skip
-        out.append({"staff_id": staff_id, "sessions": n, "revenue": revenue,
+        out.append({"staff_id": staff_id, "sessions": n, "revenue": revenue, "commission": commission,
                     "ticket": ratio(revenue, n), "rebooking": ratio(rebooked, n),
                     "satisfaction": ratio(rsum, rated), "rated": rated,
                     "products_per_session": ratio(uses, n)})  # fmt: skip

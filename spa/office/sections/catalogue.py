@@ -32,13 +32,14 @@ ITEM_CHOICES["catalog.service.resource_kinds"] = ResourceKind
 class CategoryForm(forms.ModelForm):
     class Meta:
         model = ServiceCategory
-        fields = ["name", "position"]
+        fields = ["name", "position", "commission_percent"]
 
 
 register(Section(
     slug="categories", group="catalogue", order=10, title=_("Service categories"),
     model=ServiceCategory, form_class=CategoryForm,
-    columns=[(_("Name"), lambda c: c.name), (_("Position"), lambda c: c.position)],
+    columns=[(_("Name"), lambda c: c.name), (_("Position"), lambda c: c.position),
+             (_("Commission"), lambda c: f"{c.commission_percent:g}%" if c.commission_percent else "–")],
     allowed=access.can_manage_spa,
     queryset=lambda user: ServiceCategory.objects.order_by("position", "name"),
     deactivate_field=None,
