@@ -54,13 +54,28 @@ class RollupLock(Derived):
     nightly_at = models.DateTimeField(null=True)
 
 
-# --- Per branch and day -------------------------------------------------------------
+# --- Per branch and day, and per branch and month --------------------------------------
+#
+# Each figure table exists twice: per day (recomputed from the raw rows) and per month
+# (recomputed from its days), so a year of a chain reads twelve months, not 365 days.
+# KEYS are what a row is unique by besides its date; every other number is a sum.
 
 
-class SalesDay(Derived):
+def _bucket(model_name: str, date_field: str, keys: tuple[str, ...]):
+    """The unique constraint and the (branch, date) index of one figure table."""
+    short = model_name.lower()
+    return {
+        "constraints": [
+            models.UniqueConstraint(fields=[date_field, *keys], name=f"{short}_bucket")
+        ],
+        "indexes": [models.Index(fields=["branch_id", date_field], name=f"{short}_branch_date")],
+    }
+
+
+class SalesFigures(Derived):
     """Invoice lines summed by what was sold (credit notes apart, with negative sums)."""
 
-    day = models.DateField()
+    KEYS = ("branch_id", "credit", "kind", "service_id", "product_id")
     branch_id = models.IntegerField()
     credit = models.BooleanField()  # from credit notes
     kind = models.CharField(max_length=12)  # LineKind
@@ -74,19 +89,29 @@ class SalesDay(Derived):
     amount = models.BigIntegerField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "branch_id", "credit", "kind", "service_id", "product_id"],
-                name="salesday_bucket",
-            )
-        ]
-        indexes = [models.Index(fields=["branch_id", "day"], name="salesday_branch_day")]
+        abstract = True
 
 
-class InvoiceDay(Derived):
-    """Invoices and credit notes summed per branch and day."""
-
+class SalesDay(SalesFigures):
     day = models.DateField()
+
+    class Meta:
+        constraints = _bucket("SalesDay", "day", SalesFigures.KEYS)["constraints"]
+        indexes = _bucket("SalesDay", "day", SalesFigures.KEYS)["indexes"]
+
+
+class SalesMonth(SalesFigures):
+    month = models.DateField()
+
+    class Meta:
+        constraints = _bucket("SalesMonth", "month", SalesFigures.KEYS)["constraints"]
+        indexes = _bucket("SalesMonth", "month", SalesFigures.KEYS)["indexes"]
+
+
+class InvoiceFigures(Derived):
+    """Invoices and credit notes summed per branch."""
+
+    KEYS = ("branch_id", "credit")
     branch_id = models.IntegerField()
     credit = models.BooleanField()
     invoices = models.IntegerField()
@@ -96,16 +121,29 @@ class InvoiceDay(Derived):
     debt_created = models.BigIntegerField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["day", "branch_id", "credit"], name="invoiceday_bucket")
-        ]
-        indexes = [models.Index(fields=["branch_id", "day"], name="invoiceday_branch_day")]
+        abstract = True
 
 
-class PaymentDay(Derived):
+class InvoiceDay(InvoiceFigures):
+    day = models.DateField()
+
+    class Meta:
+        constraints = _bucket("InvoiceDay", "day", InvoiceFigures.KEYS)["constraints"]
+        indexes = _bucket("InvoiceDay", "day", InvoiceFigures.KEYS)["indexes"]
+
+
+class InvoiceMonth(InvoiceFigures):
+    month = models.DateField()
+
+    class Meta:
+        constraints = _bucket("InvoiceMonth", "month", InvoiceFigures.KEYS)["constraints"]
+        indexes = _bucket("InvoiceMonth", "month", InvoiceFigures.KEYS)["indexes"]
+
+
+class PaymentFigures(Derived):
     """Money in and out by method and purpose."""
 
-    day = models.DateField()
+    KEYS = ("branch_id", "method", "purpose")
     branch_id = models.IntegerField()
     method = models.CharField(max_length=10)
     purpose = models.CharField(max_length=10)
@@ -113,18 +151,29 @@ class PaymentDay(Derived):
     amount = models.BigIntegerField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "branch_id", "method", "purpose"], name="paymentday_bucket"
-            )
-        ]
-        indexes = [models.Index(fields=["branch_id", "day"], name="paymentday_branch_day")]
+        abstract = True
 
 
-class ServiceDay(Derived):
+class PaymentDay(PaymentFigures):
+    day = models.DateField()
+
+    class Meta:
+        constraints = _bucket("PaymentDay", "day", PaymentFigures.KEYS)["constraints"]
+        indexes = _bucket("PaymentDay", "day", PaymentFigures.KEYS)["indexes"]
+
+
+class PaymentMonth(PaymentFigures):
+    month = models.DateField()
+
+    class Meta:
+        constraints = _bucket("PaymentMonth", "month", PaymentFigures.KEYS)["constraints"]
+        indexes = _bucket("PaymentMonth", "month", PaymentFigures.KEYS)["indexes"]
+
+
+class ServiceFigures(Derived):
     """Services performed (sessions done) per service."""
 
-    day = models.DateField()
+    KEYS = ("branch_id", "service_id")
     branch_id = models.IntegerField()
     service_id = models.IntegerField()
     category_id = models.IntegerField()
@@ -132,18 +181,29 @@ class ServiceDay(Derived):
     revenue = models.BigIntegerField()  # the service's price on the session
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "branch_id", "service_id"], name="serviceday_bucket"
-            )
-        ]
-        indexes = [models.Index(fields=["branch_id", "day"], name="serviceday_branch_day")]
+        abstract = True
 
 
-class StaffDay(Derived):
+class ServiceDay(ServiceFigures):
+    day = models.DateField()
+
+    class Meta:
+        constraints = _bucket("ServiceDay", "day", ServiceFigures.KEYS)["constraints"]
+        indexes = _bucket("ServiceDay", "day", ServiceFigures.KEYS)["indexes"]
+
+
+class ServiceMonth(ServiceFigures):
+    month = models.DateField()
+
+    class Meta:
+        constraints = _bucket("ServiceMonth", "month", ServiceFigures.KEYS)["constraints"]
+        indexes = _bucket("ServiceMonth", "month", ServiceFigures.KEYS)["indexes"]
+
+
+class StaffFigures(Derived):
     """A technician's sessions: each session counts fully for each of its technicians."""
 
-    day = models.DateField()
+    KEYS = ("branch_id", "staff_id")
     branch_id = models.IntegerField()
     staff_id = models.IntegerField()
     sessions = models.IntegerField()
@@ -155,25 +215,58 @@ class StaffDay(Derived):
     commission = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["day", "branch_id", "staff_id"], name="staffday_bucket")
-        ]
-        indexes = [models.Index(fields=["branch_id", "day"], name="staffday_branch_day")]
+        abstract = True
 
 
-class AppointmentDay(Derived):
+class StaffDay(StaffFigures):
+    day = models.DateField()
+
+    class Meta:
+        constraints = _bucket("StaffDay", "day", StaffFigures.KEYS)["constraints"]
+        indexes = _bucket("StaffDay", "day", StaffFigures.KEYS)["indexes"]
+
+
+class StaffMonth(StaffFigures):
+    month = models.DateField()
+
+    class Meta:
+        constraints = _bucket("StaffMonth", "month", StaffFigures.KEYS)["constraints"]
+        indexes = _bucket("StaffMonth", "month", StaffFigures.KEYS)["indexes"]
+
+
+class AppointmentFigures(Derived):
     """Appointments by the day they were for, by status."""
 
-    day = models.DateField()
+    KEYS = ("branch_id", "status")
     branch_id = models.IntegerField()
     status = models.CharField(max_length=12)
     appointments = models.IntegerField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["day", "branch_id", "status"], name="apptday_bucket")
-        ]
-        indexes = [models.Index(fields=["branch_id", "day"], name="apptday_branch_day")]
+        abstract = True
+
+
+class AppointmentDay(AppointmentFigures):
+    day = models.DateField()
+
+    class Meta:
+        constraints = _bucket("AppointmentDay", "day", AppointmentFigures.KEYS)["constraints"]
+        indexes = _bucket("AppointmentDay", "day", AppointmentFigures.KEYS)["indexes"]
+
+
+class AppointmentMonth(AppointmentFigures):
+    month = models.DateField()
+
+    class Meta:
+        constraints = _bucket("AppointmentMonth", "month", AppointmentFigures.KEYS)["constraints"]
+        indexes = _bucket("AppointmentMonth", "month", AppointmentFigures.KEYS)["indexes"]
+
+
+# Each day table and its month twin.
+TWINS = {
+    SalesDay: SalesMonth, InvoiceDay: InvoiceMonth, PaymentDay: PaymentMonth,
+    ServiceDay: ServiceMonth, StaffDay: StaffMonth, AppointmentDay: AppointmentMonth,
+}  # fmt: skip
 
 
 # --- Per branch and month (the views a day would make too fine) ----------------------

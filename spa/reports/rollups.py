@@ -15,10 +15,11 @@ from statistics import median
 
 from django.db import transaction
 from django.db.models import Count, F, IntegerField, Max, Min, Q, Sum, Value
-from django.db.models.functions import Coalesce, ExtractHour, ExtractWeekDay, TruncDate
+from django.db.models.functions import Coalesce, ExtractHour, ExtractWeekDay, TruncDate, TruncMonth
 from django.utils import timezone
 
 from spa.reports.models import (
+    TWINS,
     AppointmentDay,
     ClientMark,
     ClientMonth,
@@ -167,6 +168,37 @@ def days_recompute(*, first: date, last: date, branch_id: int | None = None) -> 
         AppointmentDay(day=r["d"], branch_id=r["b"], status=r["st"], appointments=r["n"])
         for r in appointments
     ])  # fmt: skip
+    month_twins_recompute(first=first, last=last, branch_id=branch_id)
+
+
+NOT_SUMMED = {"id", "day", "month", "category_id"}
+
+
+def summed_fields(model) -> list[str]:
+    """The figures of a day or month table: every column but its keys and date."""
+    return [f.attname for f in model._meta.concrete_fields
+            if f.attname not in NOT_SUMMED and f.attname not in model.KEYS]  # fmt: skip
+
+
+def month_twins_recompute(*, first: date, last: date, branch_id: int | None = None) -> None:
+    """Recompute the month tables of the months first…last from their days."""
+    first, last = month_of(first), month_of(last)
+    where_branch = {} if branch_id is None else {"branch_id": branch_id}
+    for day_model, month_model in TWINS.items():
+        month_model.objects.filter(month__gte=first, month__lte=last, **where_branch).delete()
+        sums = summed_fields(day_model)
+        extra = {"cat": Max("category_id")} if hasattr(day_model, "category_id") else {}
+        rows = (
+            day_model.objects.filter(day__gte=first, day__lt=next_month(last), **where_branch)
+            .annotate(m=TruncMonth("day")).values("m", *day_model.KEYS)
+            .annotate(**{f"sum_{f}": Sum(f) for f in sums}, **extra).order_by()
+        )  # fmt: skip
+        _bulk(month_model, [
+            month_model(month=r["m"], **{k: r[k] for k in day_model.KEYS},
+                        **{f: r[f"sum_{f}"] for f in sums},
+                        **({"category_id": r["cat"]} if extra else {}))
+            for r in rows
+        ])  # fmt: skip
 
 
 def _staff_rows(m, done, lo, hi, where_branch) -> list[StaffDay]:

@@ -15,6 +15,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from spa.reports.models import (
+    TWINS,
     AppointmentDay,
     CohortMonth,
     DemographicMonth,
@@ -26,7 +27,7 @@ from spa.reports.models import (
     ServiceStats,
     StaffDay,
 )
-from spa.reports.rollups import month_of, next_month, rollups_refresh
+from spa.reports.rollups import month_of, next_month, rollups_refresh, summed_fields
 
 AGE_BANDS = ["u25", "25", "35", "45", "55", ""]
 GENDERS = ["female", "male", "other", ""]
@@ -79,12 +80,36 @@ class Scope:
     category_id: int | None = None
     staff_id: int | None = None  # a technician's own figures
 
-    def days(self, model, period: Period, **extra):
-        """Rows of a day rollup inside the period and the scope."""
-        rows = model.objects.filter(day__gte=period.start, day__lte=period.end, **extra)
-        if self.branch_ids is not None:
-            rows = rows.filter(branch_id__in=self.branch_ids)
-        return rows
+    def figures(self, day_model, period: Period, by: tuple[str, ...] = (), where: Q | None = None,
+                monthly: bool = True) -> dict:  # fmt: skip
+        """{(values of `by`…): {figure: sum}} over the period, in the scope.
+
+        Whole months are read from the month table, the days around them from the day
+        table, and summed: a year of a chain is twelve rows per key, not 365. "date" in
+        `by` is the row's day or month (`monthly=False` keeps to days)."""
+        sums = summed_fields(day_model)
+        out: dict = defaultdict(lambda: dict.fromkeys(sums, 0))
+        for in_months, lo, hi in (
+            split_period(period) if monthly else [(False, period.start, period.end)]
+        ):
+            model, field = (TWINS[day_model], "month") if in_months else (day_model, "day")
+            rows = model.objects.filter(**{f"{field}__gte": lo, f"{field}__lte": hi})
+            if self.branch_ids is not None:
+                rows = rows.filter(branch_id__in=self.branch_ids)
+            if where is not None:
+                rows = rows.filter(where)
+            columns = [field if b == "date" else b for b in by]
+            totals = {f"s_{f}": Sum(f) for f in sums}
+            found = (
+                rows.values(*columns).annotate(**totals).order_by()
+                if columns
+                else [rows.aggregate(**totals)]
+            )
+            for r in found:
+                acc = out[tuple(r[c] for c in columns)]
+                for f in sums:
+                    acc[f] += r[f"s_{f}"] or 0
+        return out
 
     def months(self, model, period: Period, **extra):
         rows = model.objects.filter(
@@ -95,6 +120,25 @@ class Scope:
         if self.category_id:
             rows = rows.filter(category_id=self.category_id)
         return rows
+
+
+def split_period(period: Period) -> list[tuple[bool, date, date]]:
+    """The period as (in months?, first, last): the days before its first whole month,
+    its whole months (first and last as 1st of the month), the days after."""
+    first_full = period.start if period.start.day == 1 else next_month(period.start)
+    after = period.end + timedelta(days=1)
+    last_full_next = (
+        after if after.day == 1 else month_of(period.end)
+    )  # first day not in a whole month
+    if first_full >= last_full_next:
+        return [(False, period.start, period.end)]
+    parts = []
+    if period.start < first_full:
+        parts.append((False, period.start, first_full - timedelta(days=1)))
+    parts.append((True, first_full, month_of(last_full_next - timedelta(days=1))))
+    if last_full_next <= period.end:
+        parts.append((False, last_full_next, period.end))
+    return parts
 
 
 def fresh() -> None:
@@ -132,45 +176,37 @@ def ratio(part, whole) -> float | None:
 # --- Revenue -------------------------------------------------------------------------
 
 
-def _sales(scope: Scope, period: Period):
-    rows = scope.days(SalesDay, period)
-    return rows.filter(category_id=scope.category_id) if scope.category_id else rows
+def _category(scope: Scope) -> Q | None:
+    return Q(category_id=scope.category_id) if scope.category_id else None
 
 
 def revenue_totals(scope: Scope, period: Period) -> dict:
     """Sales, refunds, discounts, invoices, average ticket and debt created."""
     if scope.category_id:  # an invoice spans categories: only its lines can be split
-        s = _sales(scope, period).aggregate(
-            sales=Sum("amount", filter=Q(credit=False)), refunds=Sum("amount", filter=Q(credit=True)),
-            discount=Sum("discount", filter=Q(credit=False)), lines=Sum("lines", filter=Q(credit=False)),
-        )  # fmt: skip
-        sales, refunds = s["sales"] or 0, s["refunds"] or 0
+        f = scope.figures(SalesDay, period, by=("credit",), where=_category(scope))
+        sold, back = f.get((False,), {}), f.get((True,), {})
+        sales, refunds, n = sold.get("amount", 0), back.get("amount", 0), sold.get("lines", 0)
         return {"sales": sales, "refunds": refunds, "net": sales + refunds,
-                "discount": s["discount"] or 0, "invoices": s["lines"] or 0,
-                "ticket": ratio(sales, s["lines"]), "debt": None}  # fmt: skip
-    s = scope.days(InvoiceDay, period).aggregate(
-        sales=Sum("total", filter=Q(credit=False)), refunds=Sum("total", filter=Q(credit=True)),
-        discount=Sum("discount", filter=Q(credit=False)), n=Sum("invoices", filter=Q(credit=False)),
-        debt=Sum("debt_created"),
-    )  # fmt: skip
-    sales, refunds = s["sales"] or 0, s["refunds"] or 0
+                "discount": sold.get("discount", 0), "invoices": n, "ticket": ratio(sales, n),
+                "debt": None}  # fmt: skip
+    f = scope.figures(InvoiceDay, period, by=("credit",))
+    sold, back = f.get((False,), {}), f.get((True,), {})
+    sales, refunds, n = sold.get("total", 0), back.get("total", 0), sold.get("invoices", 0)
     return {"sales": sales, "refunds": refunds, "net": sales + refunds,
-            "discount": s["discount"] or 0, "invoices": s["n"] or 0,
-            "ticket": ratio(sales, s["n"]), "debt": s["debt"] or 0}  # fmt: skip
+            "discount": sold.get("discount", 0), "invoices": n, "ticket": ratio(sales, n),
+            "debt": sold.get("debt_created", 0) + back.get("debt_created", 0)}  # fmt: skip
 
 
 def revenue_series(scope: Scope, period: Period) -> dict:
     """Net revenue per day / week / month, beside the previous period's."""
     grain = period.grain()
+    model, figure = (SalesDay, "amount") if scope.category_id else (InvoiceDay, "total")
 
     def per_bucket(p: Period) -> list[int]:
-        if scope.category_id:
-            rows = _sales(scope, p).values_list("day").annotate(v=Sum("amount")).order_by()
-        else:
-            rows = scope.days(InvoiceDay, p).values_list("day").annotate(v=Sum("total")).order_by()
         sums: dict = defaultdict(int)
-        for day, value in rows:
-            sums[bucket_of(day, grain)] += value
+        for (day,), f in scope.figures(model, p, by=("date",), where=_category(scope),
+                                       monthly=grain == "month").items():  # fmt: skip
+            sums[bucket_of(day, grain)] += f[figure]
         return [sums[b] for b in buckets(p, grain)]
 
     return {"grain": grain, "labels": buckets(period, grain), "now": per_bucket(period),
@@ -190,16 +226,12 @@ def revenue_by(scope: Scope, period: Period, dimension: str) -> list[dict]:
     column = SALES_DIMENSIONS[dimension]
 
     def sums(p: Period) -> dict:
-        rows = _sales(scope, p)
-        if dimension == "service":
-            rows = rows.exclude(service_id=0)
-        if dimension == "product":
-            rows = rows.exclude(product_id=0)
+        where = _category(scope) or Q()
+        if dimension in ("service", "product"):
+            where &= ~Q(**{column: 0})
         return {
-            key: (amount, qty, discount)
-            for key, amount, qty, discount in rows.values_list(column)
-            .annotate(a=Sum("amount"), q=Sum("quantity"), d=Sum("discount"))
-            .order_by()
+            key: (f["amount"], f["quantity"], f["discount"])
+            for (key,), f in scope.figures(SalesDay, p, by=(column,), where=where).items()
         }
 
     now, before = sums(period), sums(period.previous())
@@ -213,17 +245,11 @@ def revenue_by(scope: Scope, period: Period, dimension: str) -> list[dict]:
 
 def takings_by_method(scope: Scope, period: Period) -> list[dict]:
     """Money received and paid back, by method, with what it was for."""
-    rows = (
-        scope.days(PaymentDay, period)
-        .values_list("method", "purpose")
-        .annotate(a=Sum("amount"), n=Sum("payments"))
-        .order_by()
-    )
     per: dict = defaultdict(lambda: {"amount": 0, "payments": 0, "purposes": defaultdict(int)})
-    for method, purpose, amount, n in rows:
-        per[method]["amount"] += amount
-        per[method]["payments"] += n
-        per[method]["purposes"][purpose] += amount
+    for (method, purpose), f in scope.figures(PaymentDay, period, by=("method", "purpose")).items():
+        per[method]["amount"] += f["amount"]
+        per[method]["payments"] += f["payments"]
+        per[method]["purposes"][purpose] += f["amount"]
     return sorted(
         ({"method": m, **v, "purposes": dict(v["purposes"])} for m, v in per.items()),
         key=lambda r: -r["amount"],
@@ -413,12 +439,10 @@ def sources_that_stay(scope: Scope, period: Period) -> list[dict]:
 
 def attendance(scope: Scope, period: Period) -> dict:
     """Appointments of the period by status: no-show and cancellation rates."""
-    counts = dict(
-        scope.days(AppointmentDay, period)
-        .values_list("status")
-        .annotate(n=Sum("appointments"))
-        .order_by()
-    )
+    counts = {
+        status: f["appointments"]
+        for (status,), f in scope.figures(AppointmentDay, period, by=("status",)).items()
+    }
     total = sum(counts.values())
     return {"total": total, "counts": counts,
             "no_show_rate": ratio(counts.get("no_show", 0), total),
@@ -431,20 +455,15 @@ def attendance(scope: Scope, period: Period) -> dict:
 def staff_figures(scope: Scope, period: Period) -> list[dict]:
     """Per technician: sessions, revenue, average ticket, rebooking, satisfaction and
     products per session (a technician sees only their own row)."""
-    rows = scope.days(StaffDay, period)
-    if scope.staff_id is not None:
-        rows = rows.filter(staff_id=scope.staff_id)
+    where = Q(staff_id=scope.staff_id) if scope.staff_id is not None else None
     out = []
-    for staff_id, n, revenue, rated, rsum, uses, rebooked, commission in (
-        rows.values_list("staff_id")
-        .annotate(Sum("sessions"), Sum("revenue"), Sum("rated"), Sum("rating_sum"),
-                  Sum("product_uses"), Sum("rebooked"), Sum("commission"))
-        .order_by()
-    ):  # fmt: skip
-        out.append({"staff_id": staff_id, "sessions": n, "revenue": revenue, "commission": commission,
-                    "ticket": ratio(revenue, n), "rebooking": ratio(rebooked, n),
-                    "satisfaction": ratio(rsum, rated), "rated": rated,
-                    "products_per_session": ratio(uses, n)})  # fmt: skip
+    for (staff_id,), f in scope.figures(StaffDay, period, by=("staff_id",), where=where).items():
+        n, revenue = f["sessions"], f["revenue"]
+        out.append({"staff_id": staff_id, "sessions": n, "revenue": revenue,
+                    "commission": f["commission"], "ticket": ratio(revenue, n),
+                    "rebooking": ratio(f["rebooked"], n),
+                    "satisfaction": ratio(f["rating_sum"], f["rated"]), "rated": f["rated"],
+                    "products_per_session": ratio(f["product_uses"], n)})  # fmt: skip
     return sorted(out, key=lambda r: -r["revenue"])
 
 
@@ -455,14 +474,11 @@ def service_popularity(scope: Scope, period: Period) -> list[dict]:
     """Services by sessions in the period, with the previous period's and the change."""
 
     def per(p: Period) -> dict:
-        rows = scope.days(ServiceDay, p)
-        if scope.category_id:
-            rows = rows.filter(category_id=scope.category_id)
         return {
-            s: (n, r)
-            for s, n, r in rows.values_list("service_id")
-            .annotate(Sum("sessions"), Sum("revenue"))
-            .order_by()
+            service_id: (f["sessions"], f["revenue"])
+            for (service_id,), f in scope.figures(
+                ServiceDay, p, by=("service_id",), where=_category(scope)
+            ).items()  # fmt: skip
         }
 
     now, before = per(period), per(period.previous())
