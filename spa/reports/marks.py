@@ -37,9 +37,10 @@ def _refresh_soon() -> None:
     transaction.on_commit(_enqueue_refresh)
 
 
-def day_touch(*, branch_id: int, when: date | datetime) -> None:
-    """The branch's day of `when` has new or changed sales, sessions or appointments."""
-    DayMark.objects.create(branch_id=branch_id, day=_local_day(when))
+def day_touch(*, branch_id: int, when: date | datetime, sessions: bool = True) -> None:
+    """The branch's day of `when` has new or changed sales, sessions or appointments
+    (`sessions=False`: money only, the month's session figures stand)."""
+    DayMark.objects.create(branch_id=branch_id, day=_local_day(when), sessions=sessions)
     _refresh_soon()
 
 

@@ -35,6 +35,8 @@ class DayMark(Derived):
 
     branch_id = models.IntegerField()
     day = models.DateField()
+    # Sessions changed too: the month's heat map and age/gender split need recomputing.
+    sessions = models.BooleanField(default=True)
 
     class Meta:
         indexes = [models.Index(fields=["branch_id", "day"], name="daymark_bucket")]

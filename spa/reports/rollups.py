@@ -551,18 +551,18 @@ def rollups_refresh(*, limit: int = 20_000) -> int:
         return 0
     with transaction.atomic():
         lock = _lock()
-        day_marks = list(DayMark.objects.values_list("id", "branch_id", "day")[:limit])
+        day_marks = list(DayMark.objects.values_list("id", "branch_id", "day", "sessions")[:limit])
         client_marks = list(ClientMark.objects.values_list("id", "client_id")[:limit])
-        for branch_id, day in {(b, d) for _, b, d in day_marks}:
+        for branch_id, day in {(b, d) for _, b, d, _s in day_marks}:
             days_recompute(first=day, last=day, branch_id=branch_id)
-        for branch_id, month in {(b, month_of(d)) for _, b, d in day_marks}:
+        for branch_id, month in {(b, month_of(d)) for _, b, d, sessions in day_marks if sessions}:
             months_recompute(first=month, last=month, branch_id=branch_id)
         ids = sorted({c for _, c in client_marks})
         cohorts: set = set()
         for i in range(0, len(ids), BATCH):
             cohorts |= clients_recompute(ids[i : i + BATCH])
         cohorts_recompute(cohorts)
-        DayMark.objects.filter(id__in=[i for i, _, _ in day_marks]).delete()
+        DayMark.objects.filter(id__in=[mark[0] for mark in day_marks]).delete()
         ClientMark.objects.filter(id__in=[i for i, _ in client_marks]).delete()
         lock.refreshed_at = timezone.now()
         lock.save(update_fields=["refreshed_at"])

@@ -230,7 +230,7 @@ def checkout_issue(*, actor, data: Checkout) -> Invoice:
             note=data.note[:255],
         )  # fmt: skip
         _write_lines(invoice, data, actor)
-        day_touch(branch_id=data.branch.pk, when=invoice.issued_at)
+        day_touch(branch_id=data.branch.pk, when=invoice.issued_at, sessions=False)
         _claim_billables(invoice, data)
         for method, amount in data.payments.items():
             if amount:
@@ -485,7 +485,7 @@ def prepaid_top_up(
     with transaction.atomic():
         payment = Payment.objects.create(client=client, branch=branch, purpose=PaymentPurpose.TOP_UP,
                                          method=method, amount=paid, by=actor)  # fmt: skip
-        day_touch(branch_id=branch.pk, when=payment.at)
+        day_touch(branch_id=branch.pk, when=payment.at, sessions=False)
         ledger_post(
             client=client,
             account=Account.PREPAID,
@@ -515,7 +515,7 @@ def prepaid_refund(*, actor, client, branch, amount: int, method: str = Method.C
     with transaction.atomic():
         payment = Payment.objects.create(client=client, branch=branch, purpose=PaymentPurpose.REFUND,
                                          method=method, amount=-amount, by=actor)  # fmt: skip
-        day_touch(branch_id=branch.pk, when=payment.at)
+        day_touch(branch_id=branch.pk, when=payment.at, sessions=False)
         _debit(client, Account.PREPAID, amount, "refund", actor, payment=payment)
         audit_record(actor=actor, action=Action.SALE, client_id=client.pk, summary=f"prepaid refund -{amount}",
                      changes={"prepaid_refund": [None, {"amount": amount, "method": method}]})  # fmt: skip
@@ -529,7 +529,7 @@ def debt_pay(*, actor, client, branch, amount: int, method: str = Method.CASH) -
     with transaction.atomic():
         payment = Payment.objects.create(client=client, branch=branch, purpose=PaymentPurpose.DEBT,
                                          method=method, amount=amount, by=actor)  # fmt: skip
-        day_touch(branch_id=branch.pk, when=payment.at)
+        day_touch(branch_id=branch.pk, when=payment.at, sessions=False)
         if method == Method.PREPAID:
             _debit(client, Account.PREPAID, amount, "debt_payment", actor, payment=payment)
         _debit(client, Account.DEBT, amount, "paid", actor, payment=payment)
@@ -547,7 +547,7 @@ def deposit_take(
     with transaction.atomic():
         payment = Payment.objects.create(client=client, branch=branch, purpose=PaymentPurpose.DEPOSIT,
                                          method=method, amount=amount, by=actor)  # fmt: skip
-        day_touch(branch_id=branch.pk, when=payment.at)
+        day_touch(branch_id=branch.pk, when=payment.at, sessions=False)
         deposit = Deposit.objects.create(client=client, amount=amount, appointment=appointment, package=package,
                                          payment=payment)  # fmt: skip
         ledger_post(client=client, account=Account.DEPOSIT, amount=amount, reason="taken", by=actor,
@@ -603,7 +603,7 @@ def credit_note_issue(
             discount_total=-original.discount_total, total=-original.total, paid_at_issue=-original.paid_at_issue,
             debt_created=-original.debt_created, points_earned=-original.points_earned, note=reason[:255],
         )  # fmt: skip
-        day_touch(branch_id=original.branch_id, when=note.issued_at)
+        day_touch(branch_id=original.branch_id, when=note.issued_at, sessions=False)
         for line in original.lines.all():
             InvoiceLine.objects.create(invoice=note, kind=line.kind, description=line.description, service=line.service,
                                        product=line.product, quantity=-line.quantity, unit_price=line.unit_price,
