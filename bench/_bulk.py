@@ -75,16 +75,15 @@ class Loader:
         if not payload:
             return
         started = time.perf_counter()
-        columns = self.columns[table]
+        # Quoted: some columns are SQL keywords (booking_appointment."end").
+        columns = ", ".join(f'"{column}"' for column in self.columns[table])
         with self.connection.cursor() as cursor:
             if self.vendor == "postgresql":
-                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                     copy.write(payload)
             else:
-                marks = ", ".join(["%s"] * len(columns))
-                cursor.executemany(
-                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", payload
-                )
+                marks = ", ".join(["%s"] * len(self.columns[table]))
+                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", payload)
         self.seconds[table] += time.perf_counter() - started
         if rows is None:
             rows = payload.count("\n") if isinstance(payload, str) else len(payload)
