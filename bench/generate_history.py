@@ -2360,6 +2360,124 @@ def run_checks() -> int:
     return failed
 
 
+class _RolledBack(Exception):
+    pass
+
+
+def app_checks(sample: int = 300, seed: int = 1) -> int:
+    """The app's own code on the generated data, for a sample of clients, each in a
+    transaction rolled back: what the app computes must match what was written, and its
+    writes (checkout, credit note, package redemption, booking) must go through."""
+    from datetime import timedelta as td
+
+    from django.db import transaction
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from spa.booking.selectors import free_slots
+    from spa.booking.services import Booking, appointment_book
+    from spa.clients.models import Client
+    from spa.sales.ledger import balance_of, balances_of, ledger_sum
+    from spa.sales.models import Invoice, InvoiceKind
+    from spa.sales.services import (
+        Checkout,
+        Line,
+        checkout_issue,
+        checkout_quote,
+        credit_note_issue,
+        tier_refresh,
+        unbilled_sessions,
+    )
+    from spa.treatments.models import TreatmentPackage
+    from spa.treatments.services import SessionInput, session_log
+
+    rng = random.Random(seed)
+    top = Client.objects.aggregate(m=Max("id"))["m"] or 0
+    ids = sorted(rng.sample(range(1, top + 1), min(sample, top)))
+    problems: dict[str, int] = {}
+    done: dict[str, int] = {}
+
+    def problem(name: str, detail) -> None:
+        problems[name] = problems.get(name, 0) + 1
+        if problems[name] <= 3:
+            print(f"    {name}: {detail}", flush=True)
+
+    for client in Client.objects.filter(pk__in=ids).select_related("branch"):
+        try:
+            with transaction.atomic():
+                for account in balances_of(client):
+                    if balance_of(client, account) != ledger_sum(client, account):
+                        problem("balance differs from its ledger", (client.pk, account))
+                stored = client.tier
+                if tier_refresh(client=client) != stored:  # may differ by the last night's run
+                    problem("tier differs from tier_refresh (nightly lag)", client.pk)
+                desk = client.branch and client.branch.pk
+                from spa.accounts.models import Role, User
+
+                staff = User.objects.filter(branch_id=desk)
+                receptionist = staff.filter(role=Role.RECEPTIONIST).first()
+                technician = staff.filter(role=Role.TECHNICIAN).first()
+                sessions = list(unbilled_sessions(client))
+                if sessions:
+                    lines = [
+                        Line(kind="service", description=line.service.name, unit_price=line.price,
+                             service=line.service, session=session)
+                        for session in sessions if not hasattr(session, "redemption")
+                        for line in session.service_lines.all()
+                    ]  # fmt: skip
+                    if lines:
+                        data = Checkout(client=client, branch=client.branch, lines=lines)
+                        data.payments = {"cash": checkout_quote(data=data).total}
+                        checkout_issue(actor=receptionist, data=data)
+                        done["checkout of unbilled sessions"] = (
+                            done.get("checkout of unbilled sessions", 0) + 1
+                        )
+                live = (
+                    Invoice.objects.filter(client=client, kind=InvoiceKind.INVOICE, credit_note=None)
+                    .order_by("-issued_at").first()
+                )  # fmt: skip
+                if live is not None:
+                    credit_note_issue(actor=receptionist, invoice=live, reason="bench check")
+                    done["credit note"] = done.get("credit note", 0) + 1
+                    for account in balances_of(client):
+                        if balance_of(client, account) != ledger_sum(client, account):
+                            problem("balance differs after a credit note", (client.pk, account))
+                package = (
+                    TreatmentPackage.objects.filter(client=client, status="active")
+                    .exclude(expires_on__lt=timezone.localdate()).order_by("-sold_at").first()
+                )  # fmt: skip
+                if package is not None and package.used_sessions < package.total_sessions:
+                    service = package.services.first()
+                    session_log(actor=technician, acknowledged=True, data=SessionInput(
+                        client=client, branch=client.branch, performed_at=timezone.now(),
+                        services=[service], technicians=[technician], package=package))  # fmt: skip
+                    package.refresh_from_db()
+                    if package.redemptions.count() != package.used_sessions:
+                        problem("redemptions differ from used sessions", package.pk)
+                    done["package redemption"] = done.get("package redemption", 0) + 1
+                service = package.services.first() if package is not None else None
+                if service is None:
+                    from spa.catalog.models import Service
+
+                    service = Service.objects.order_by("pk").first()
+                slots = free_slots(branch=client.branch, services=[service],
+                                   first_day=timezone.localdate() + td(days=1), days=3)  # fmt: skip
+                if slots:
+                    appointment_book(actor=receptionist, data=Booking(
+                        client=client, branch=client.branch, services=[service],
+                        start=slots[len(slots) // 2].start))  # fmt: skip
+                    done["booking in a free slot"] = done.get("booking in a free slot", 0) + 1
+                raise _RolledBack
+        except _RolledBack:
+            pass
+        except Exception as refused:  # the app refused what the data let it try
+            problem(f"app refused: {type(refused).__name__}", (client.pk, str(refused)[:120]))
+    print(f"  app on {len(ids)} clients: " + ", ".join(f"{n} {what}" for what, n in done.items()))
+    for name, n in problems.items():
+        print(f"  app check {name}: {n}")
+    return sum(n for name, n in problems.items() if "nightly lag" not in name)
+
+
 def rollups() -> None:
     from django.core.management import call_command, get_commands
 
@@ -2404,7 +2522,7 @@ def main() -> None:
 
     print(f"{connection.vendor} {connection.settings_dict['NAME']}", flush=True)
     if args.check_only:
-        raise SystemExit(1 if run_checks() else 0)
+        raise SystemExit(1 if run_checks() + app_checks(seed=args.seed) else 0)
     check_columns()
     if not Client.objects.exists():
         raise SystemExit("no clients: run bench/generate_clients.py first")
@@ -2479,7 +2597,7 @@ def main() -> None:
     print("schema identical to the migrated one: yes", flush=True)
     if args.check:
         print("checks:")
-        failed = run_checks()
+        failed = run_checks() + app_checks(seed=args.seed)
         if failed:
             raise SystemExit(f"{failed} checks failed")
     rollups()
