@@ -31,6 +31,8 @@ sequences reset afterwards. The secondary indexes and foreign keys of the loaded
 tables are dropped for the load and recreated from their saved definitions; the
 script checks that the schema is then identical to the migrated one. It ends with
 VACUUM ANALYZE (PostgreSQL) or ANALYZE (SQLite).
+
+bench/generate_history.py then adds three years of sessions, invoices and appointments.
 """
 
 import argparse
