@@ -2375,8 +2375,10 @@ def app_checks(sample: int = 300, seed: int = 1) -> int:
     from django.db.models import Max
     from django.utils import timezone
 
+    from spa.accounts.models import Role, User
     from spa.booking.selectors import free_slots
     from spa.booking.services import Booking, appointment_book
+    from spa.catalog.models import Service
     from spa.clients.models import Client
     from spa.sales.ledger import balance_of, balances_of, ledger_sum
     from spa.sales.models import Invoice, InvoiceKind
@@ -2412,10 +2414,7 @@ def app_checks(sample: int = 300, seed: int = 1) -> int:
                 stored = client.tier
                 if tier_refresh(client=client) != stored:  # may differ by the last night's run
                     problem("tier differs from tier_refresh (nightly lag)", client.pk)
-                desk = client.branch and client.branch.pk
-                from spa.accounts.models import Role, User
-
-                staff = User.objects.filter(branch_id=desk)
+                staff = User.objects.filter(branch_id=client.branch_id)
                 receptionist = staff.filter(role=Role.RECEPTIONIST).first()
                 technician = staff.filter(role=Role.TECHNICIAN).first()
                 sessions = list(unbilled_sessions(client))
@@ -2458,8 +2457,6 @@ def app_checks(sample: int = 300, seed: int = 1) -> int:
                     done["package redemption"] = done.get("package redemption", 0) + 1
                 service = package.services.first() if package is not None else None
                 if service is None:
-                    from spa.catalog.models import Service
-
                     service = Service.objects.order_by("pk").first()
                 slots = free_slots(branch=client.branch, services=[service],
                                    first_day=timezone.localdate() + td(days=1), days=3)  # fmt: skip
