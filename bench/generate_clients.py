@@ -31,22 +31,25 @@ sequences reset afterwards. The secondary indexes and foreign keys of the loaded
 tables are dropped for the load and recreated from their saved definitions; the
 script checks that the schema is then identical to the migrated one. It ends with
 VACUUM ANALYZE (PostgreSQL) or ANALYZE (SQLite).
+
+bench/generate_history.py then adds three years of sessions, invoices and appointments.
 """
 
 import argparse
-import json
 import os
 import random
 import sys
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from multiprocessing import get_context
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _bulk  # noqa: E402
 import _common  # noqa: E402
+from _bulk import encode_rows  # noqa: E402
 
 CHUNK = 10_000  # clients per work unit (part of what the seed determines)
 KEY_ID_STRIDE = 64  # search_keys keeps 8 tokens: at most 8 + 8 * 7 keys per client
@@ -71,50 +74,6 @@ HEALTH_COLUMNS = ["id", "client_id", "data", "confirmed_at", "updated_at"]
 CONSENT_COLUMNS = [
     "id", "client_id", "channel", "granted", "method", "note", "recorded_at", "recorded_by_id",
 ]  # fmt: skip
-
-
-# --- Value encoding ---------------------------------------------------------------
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def copy_value(value) -> str:
-    """A value in PostgreSQL's COPY text format."""
-    kind = type(value)
-    if kind is str:
-        return value.translate(_COPY_ESCAPES)
-    if value is None:
-        return "\\N"
-    if kind is int:
-        return str(value)
-    if kind is bool:
-        return "t" if value else "f"
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False).translate(_COPY_ESCAPES)
-    raise TypeError(f"cannot COPY {value!r}")
-
-
-def sqlite_value(value):
-    """A value as Django stores it in SQLite (datetimes naive UTC, JSON as text)."""
-    if value is None or isinstance(value, str | int | float):
-        return value
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
-    raise TypeError(f"cannot store {value!r}")
-
-
-def encode_rows(rows: list[tuple], vendor: str):
-    if vendor == "postgresql":
-        return "".join("\t".join(map(copy_value, row)) + "\n" for row in rows)
-    return [tuple(map(sqlite_value, row)) for row in rows]
 
 
 # --- The chain's fixed part (ORM) --------------------------------------------------
@@ -402,13 +361,12 @@ def make_chunk(index: int) -> dict:
 # --- Loading ------------------------------------------------------------------------
 
 
-class Loader:
-    def __init__(self, plan: Plan):
-        from django.db import connection
+def load(plan: Plan, workers: int) -> dict[str, int]:
+    from django.db import connection, connections, transaction
 
-        self.connection = connection
-        self.vendor = plan.vendor
-        self.columns = {
+    counts = dict.fromkeys([*LOADED_TABLES], 0)
+    loader = _bulk.Loader(
+        {
             "clients_client": list(plan.client_columns),
             "clients_clientphone": PHONE_COLUMNS,
             "clients_clientnamekey": KEY_COLUMNS,
@@ -416,103 +374,14 @@ class Loader:
             "clients_clienthealth": HEALTH_COLUMNS,
             "clients_consentrecord": CONSENT_COLUMNS,
         }
-
-    def write(self, table: str, payload) -> None:
-        if not payload:
-            return
-        columns = self.columns[table]
-        with self.connection.cursor() as cursor:
-            if self.vendor == "postgresql":
-                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                    copy.write(payload)
-            else:
-                marks = ", ".join(["%s"] * len(columns))
-                cursor.executemany(
-                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", payload
-                )
-
-
-def schema_snapshot() -> list[tuple]:
-    """Indexes and constraints of the loaded tables, as the database describes them."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT 'index', tablename, indexname, indexdef FROM pg_indexes "
-                "WHERE schemaname = current_schema() AND tablename = ANY(%s) "
-                "UNION ALL "
-                "SELECT 'constraint', conrelid::regclass::text, conname, "
-                "pg_get_constraintdef(oid) || ' valid=' || convalidated::text "
-                "FROM pg_constraint WHERE conrelid = ANY(%s::regclass[])",
-                [LOADED_TABLES, LOADED_TABLES],
-            )
-        else:
-            marks = ", ".join(["%s"] * len(LOADED_TABLES))
-            cursor.execute(
-                f"SELECT type, tbl_name, name, sql FROM sqlite_master WHERE tbl_name IN ({marks})",
-                LOADED_TABLES,
-            )
-        return sorted(cursor.fetchall())
-
-
-def drop_secondary() -> list[str]:
-    """Drop the loaded tables' secondary indexes and foreign keys / unique constraints
-    (primary keys stay); return the statements that recreate them, in order."""
-    from django.db import connection
-
-    recreate: list[str] = []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype "
-                "FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) "
-                "AND contype IN ('f', 'u') ORDER BY contype DESC, conname",
-                [LOADED_TABLES],
-            )
-            constraints = cursor.fetchall()
-            cursor.execute(
-                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
-                "FROM pg_index i WHERE i.indrelid = ANY(%s::regclass[]) AND NOT EXISTS ("
-                "  SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid "
-                "  AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u', 'x')) "
-                "ORDER BY 1",
-                [LOADED_TABLES],
-            )
-            indexes = cursor.fetchall()
-            for table, name, _definition, _kind in constraints:
-                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-            for name, _definition in indexes:
-                cursor.execute(f'DROP INDEX "{name}"')
-            recreate += [definition for _name, definition in indexes]
-            # Unique constraints ('u') before foreign keys ('f').
-            for table, name, definition, _kind in sorted(constraints, key=lambda c: c[3] != "u"):
-                recreate.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-        else:
-            marks = ", ".join(["%s"] * len(LOADED_TABLES))
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                f"AND tbl_name IN ({marks}) ORDER BY name",
-                LOADED_TABLES,
-            )
-            for name, definition in cursor.fetchall():
-                cursor.execute(f'DROP INDEX "{name}"')
-                recreate.append(definition)
-    return recreate
-
-
-def load(plan: Plan, workers: int) -> dict[str, int]:
-    from django.db import connection, connections, transaction
-
-    counts = dict.fromkeys([*LOADED_TABLES], 0)
-    loader = Loader(plan)
+    )
     seen_numbers: set[str] = set()
     shared = 0
     n_chunks = (plan.n + CHUNK - 1) // CHUNK
     connections.close_all()  # the workers are forked: they must not share a connection
     started = time.perf_counter()
     with get_context("fork").Pool(workers, _init_worker, (plan,)) as pool:
-        prepare_session()
+        _bulk.prepare_session()
         pending: deque = deque()
         submitted = 0
         done_clients = 0
@@ -586,23 +455,7 @@ def recreate_database(config: dict) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def prepare_session() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET synchronous_commit TO off")
-            cursor.execute("SET maintenance_work_mem TO '1GB'")
-        else:
-            cursor.execute("PRAGMA foreign_keys = OFF")  # checked once after the load
-            cursor.execute("PRAGMA synchronous = OFF")
-            cursor.execute("PRAGMA cache_size = -1000000")
-
-
 def finish(recreate: list[str]) -> None:
-    from django.core.management.color import no_style
-    from django.db import connection
-
     from spa.clients.models import (
         CareLink,
         Client,
@@ -612,30 +465,13 @@ def finish(recreate: list[str]) -> None:
         ConsentRecord,
     )
 
-    prepare_session()
-    with connection.cursor() as cursor:
-        for statement in recreate:
-            started = time.perf_counter()
-            cursor.execute(statement)
-            print(f"  {time.perf_counter() - started:6.1f} s  {statement[:110]}", flush=True)
-        models = [Client, ClientPhone, ClientNameKey, CareLink, ClientHealth, ConsentRecord]
-        for statement in connection.ops.sequence_reset_sql(no_style(), models):
-            cursor.execute(statement)
-        started = time.perf_counter()
-        if connection.vendor == "postgresql":
-            for table in LOADED_TABLES:
-                cursor.execute(f"VACUUM (ANALYZE) {table}")
-            cursor.execute("ANALYZE")
-        else:
-            for table in LOADED_TABLES:
-                cursor.execute(f"PRAGMA foreign_key_check({table})")
-                problems = cursor.fetchall()
-                if problems:
-                    raise SystemExit(f"foreign key problems in {table}: {problems[:5]}")
-            cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.execute("ANALYZE")
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        print(f"  {time.perf_counter() - started:6.1f} s  ANALYZE", flush=True)
+    _bulk.recreate(recreate)
+    _bulk.reset_sequences(
+        [Client, ClientPhone, ClientNameKey, CareLink, ClientHealth, ConsentRecord]
+    )
+    started = time.perf_counter()
+    _bulk.analyze(LOADED_TABLES)
+    print(f"  {time.perf_counter() - started:6.1f} s  ANALYZE", flush=True)
 
 
 def main() -> None:
@@ -656,8 +492,8 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     print(f"{connection.vendor} {connection.settings_dict['NAME']}: migrated", flush=True)
     plan = create_chain(args)
-    migrated = schema_snapshot()
-    recreate = drop_secondary()
+    migrated = _bulk.schema_snapshot(LOADED_TABLES)
+    recreate = _bulk.drop_secondary(LOADED_TABLES)
     workers = args.workers or os.cpu_count() or 1
     print(f"loading {args.n:,} clients in {len(plan.branch_ids)} branches ({workers} workers)")
     counts = load(plan, workers)
@@ -667,7 +503,7 @@ def main() -> None:
     index_started = time.perf_counter()
     finish(recreate)
     index_seconds = time.perf_counter() - index_started
-    if schema_snapshot() != migrated:
+    if _bulk.schema_snapshot(LOADED_TABLES) != migrated:
         raise SystemExit("schema after the load differs from the migrated one")
 
     total = time.perf_counter() - started

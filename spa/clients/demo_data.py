@@ -43,6 +43,40 @@ STREETS = ["Lê Lợi", "Nguyễn Huệ", "Hai Bà Trưng", "Trần Hưng Đạo
            "Láng Hạ", "Điện Biên Phủ", "Võ Văn Tần", "Pasteur"]  # fmt: skip
 
 
+# The demo spa's price list (manage.py seed_demo); the benchmark chain sells it too.
+DEMO_CATEGORIES = ["Chăm sóc da mặt", "Massage body", "Triệt lông", "Gội đầu dưỡng sinh"]
+DEMO_SERVICES = [
+    # name, category, minutes, price, needs
+    ("Chăm sóc da cơ bản", "Chăm sóc da mặt", 60, 350_000, ["room"]),
+    ("Peel da AHA", "Chăm sóc da mặt", 45, 550_000, ["room"]),
+    ("Điều trị mụn chuyên sâu", "Chăm sóc da mặt", 75, 650_000, ["room"]),
+    ("Massage body tinh dầu", "Massage body", 90, 450_000, ["room"]),
+    ("Triệt lông nách laser", "Triệt lông", 30, 400_000, ["room", "machine"]),
+    ("Gội đầu dưỡng sinh", "Gội đầu dưỡng sinh", 60, 180_000, ["room"]),
+]
+# Back-bar products are used in treatments and not sold, so they have no price.
+DEMO_PRODUCTS = [
+    # name, sku, kind, unit, allergen codes, retail price
+    ("Dung dịch peel AHA 30%", "PEEL-AHA30", "backbar", "ml", ["aha"], 0),
+    ("Serum vitamin C 15%", "SER-VITC", "backbar", "ml", ["vitamin-c"], 0),
+    ("Sữa rửa mặt dịu nhẹ", "CLEAN-01", "backbar", "ml", [], 0),
+    ("Dầu massage oải hương", "OIL-LAV", "backbar", "ml", ["essential-oils", "fragrance"], 0),
+    ("Gel lạnh laser", "GEL-LASER", "backbar", "ml", [], 0),
+    ("Mặt nạ dịu da rau má", "MASK-CICA", "retail", "cái", [], 45_000),
+    ("Kem chống nắng SPF50", "SUN-50", "retail", "tuýp", ["fragrance"], 420_000),
+    ("Serum phục hồi B5", "SER-B5", "retail", "chai", [], 350_000),
+]
+# What a session of each service uses: (sku, quantity).
+DEMO_PRODUCT_USES = {
+    "Chăm sóc da cơ bản": [("CLEAN-01", "5"), ("SER-VITC", "2")],
+    "Peel da AHA": [("CLEAN-01", "5"), ("PEEL-AHA30", "3")],
+    "Điều trị mụn chuyên sâu": [("CLEAN-01", "5")],
+    "Massage body tinh dầu": [("OIL-LAV", "20")],
+    "Triệt lông nách laser": [("GEL-LASER", "10")],
+    "Gội đầu dưỡng sinh": [],
+}
+
+
 def _weighted(rng: random.Random, pairs):
     names, weights = zip(*pairs, strict=True)
     return rng.choices(names, weights=weights, k=1)[0]

@@ -8,7 +8,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from spa.accounts.models import Branch, Role, SpaSettings, User
-from spa.clients.demo_data import OCCUPATIONS, STREETS, PersonGenerator
+from spa.clients.demo_data import (
+    DEMO_CATEGORIES,
+    DEMO_PRODUCT_USES,
+    DEMO_PRODUCTS,
+    DEMO_SERVICES,
+    OCCUPATIONS,
+    STREETS,
+    PersonGenerator,
+)
 from spa.clients.models import (
     Allergen,
     CareReason,
@@ -284,7 +292,6 @@ class Command(BaseCommand):
 
         from spa.catalog.models import (
             Product,
-            ProductKind,
             Resource,
             ResourceKind,
             RuleKind,
@@ -308,9 +315,7 @@ class Command(BaseCommand):
         condition = {c.code: c for c in Condition.objects.all()}
         cats = {
             name: ServiceCategory.objects.create(name=name, position=i)
-            for i, name in enumerate(
-                ["Chăm sóc da mặt", "Massage body", "Triệt lông", "Gội đầu dưỡng sinh"]
-            )
+            for i, name in enumerate(DEMO_CATEGORIES)
         }
         for branch in branches.values():
             for n in (1, 2, 3):
@@ -318,15 +323,7 @@ class Command(BaseCommand):
             Resource.objects.create(
                 branch=branch, name="Máy laser Diode", kind=ResourceKind.MACHINE
             )
-        catalogue = [
-            # name, category, minutes, price, needs
-            ("Chăm sóc da cơ bản", "Chăm sóc da mặt", 60, 350_000, ["room"]),
-            ("Peel da AHA", "Chăm sóc da mặt", 45, 550_000, ["room"]),
-            ("Điều trị mụn chuyên sâu", "Chăm sóc da mặt", 75, 650_000, ["room"]),
-            ("Massage body tinh dầu", "Massage body", 90, 450_000, ["room"]),
-            ("Triệt lông nách laser", "Triệt lông", 30, 400_000, ["room", "machine"]),
-            ("Gội đầu dưỡng sinh", "Gội đầu dưỡng sinh", 60, 180_000, ["room"]),
-        ]
+        catalogue = DEMO_SERVICES
         services = {}
         for name, cat, minutes, price, needs in catalogue:
             service = Service.objects.create(
@@ -354,18 +351,7 @@ class Command(BaseCommand):
         ServiceRule.objects.create(
             service=peel, kind=RuleKind.CONDITION, condition=condition["isotretinoin"], hard=True
         )
-        # Back-bar products are used in treatments and not sold, so they have no price.
-        products = [
-            ("Dung dịch peel AHA 30%", "PEEL-AHA30", ProductKind.BACKBAR, "ml", ["aha"], 0),
-            ("Serum vitamin C 15%", "SER-VITC", ProductKind.BACKBAR, "ml", ["vitamin-c"], 0),
-            ("Sữa rửa mặt dịu nhẹ", "CLEAN-01", ProductKind.BACKBAR, "ml", [], 0),
-            ("Dầu massage oải hương", "OIL-LAV", ProductKind.BACKBAR, "ml",
-             ["essential-oils", "fragrance"], 0),
-            ("Gel lạnh laser", "GEL-LASER", ProductKind.BACKBAR, "ml", [], 0),
-            ("Mặt nạ dịu da rau má", "MASK-CICA", ProductKind.RETAIL, "cái", [], 45_000),
-            ("Kem chống nắng SPF50", "SUN-50", ProductKind.RETAIL, "tuýp", ["fragrance"], 420_000),
-            ("Serum phục hồi B5", "SER-B5", ProductKind.RETAIL, "chai", [], 350_000),
-        ]  # fmt: skip
+        products = DEMO_PRODUCTS
         product = {}
         for name, sku, kind, unit, tags, price in products:
             item = Product.objects.create(
@@ -381,14 +367,7 @@ class Command(BaseCommand):
                     quantity=Decimal("2000"),
                     batch="L2026-01",
                 )
-        uses = {
-            "Chăm sóc da cơ bản": [("CLEAN-01", "5"), ("SER-VITC", "2")],
-            "Peel da AHA": [("CLEAN-01", "5"), ("PEEL-AHA30", "3")],
-            "Điều trị mụn chuyên sâu": [("CLEAN-01", "5")],
-            "Massage body tinh dầu": [("OIL-LAV", "20")],
-            "Triệt lông nách laser": [("GEL-LASER", "10")],
-            "Gội đầu dưỡng sinh": [],
-        }
+        uses = DEMO_PRODUCT_USES
         now = timezone.now()
         clients = list(
             Client.objects.filter(merged_into__isnull=True)
