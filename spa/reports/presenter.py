@@ -121,23 +121,7 @@ def period_label(period: Period) -> str:
 # --- Revenue -------------------------------------------------------------------------------
 
 
-def revenue(scope: Scope, period: Period) -> Report:
-    report = Report("revenue", _("Revenue"))
-    now, before = (
-        selectors.revenue_totals(scope, period),
-        selectors.revenue_totals(scope, period.previous()),
-    )
-    report.kpis = [
-        Kpi(_("Net revenue"), "money", now["net"], selectors.change(now["net"], before["net"])),
-        Kpi(_("Invoices"), "number", now["invoices"], selectors.change(now["invoices"], before["invoices"])),
-        Kpi(_("Average ticket"), "money", now["ticket"],
-            selectors.change(now["ticket"] or 0, before["ticket"] or 0)),
-        Kpi(_("Discounts given"), "money", now["discount"]),
-        Kpi(_("Refunds (credit notes)"), "money", -now["refunds"]),
-    ]  # fmt: skip
-    if now["debt"] is not None:
-        report.kpis.append(Kpi(_("Left as debt"), "money", now["debt"]))
-
+def _trend(scope: Scope, period: Period) -> Section:
     series = selectors.revenue_series(scope, period)
     labels = [bucket_label(d, series["grain"]) for d in series["labels"]]
     chart = charts.bar_chart(
@@ -158,7 +142,27 @@ def revenue(scope: Scope, period: Period) -> Report:
         )
     table.total = [("text", _("Total")), ("money", sum(series["now"])), ("money", sum(series["before"])),
                    ("change", selectors.change(sum(series["now"]), sum(series["before"])))]  # fmt: skip
-    report.sections.append(Section("trend", _("Revenue over time"), table, chart))
+    return Section("trend", _("Revenue over time"), table, chart)
+
+
+def revenue(scope: Scope, period: Period) -> Report:
+    report = Report("revenue", _("Revenue"))
+    now, before = (
+        selectors.revenue_totals(scope, period),
+        selectors.revenue_totals(scope, period.previous()),
+    )
+    report.kpis = [
+        Kpi(_("Net revenue"), "money", now["net"], selectors.change(now["net"], before["net"])),
+        Kpi(_("Invoices"), "number", now["invoices"], selectors.change(now["invoices"], before["invoices"])),
+        Kpi(_("Average ticket"), "money", now["ticket"],
+            selectors.change(now["ticket"] or 0, before["ticket"] or 0)),
+        Kpi(_("Discounts given"), "money", now["discount"]),
+        Kpi(_("Refunds (credit notes)"), "money", -now["refunds"]),
+    ]  # fmt: skip
+    if now["debt"] is not None:
+        report.kpis.append(Kpi(_("Left as debt"), "money", now["debt"]))
+
+    report.sections.append(_trend(scope, period))
 
     names = Names()
     dims = [("kind", _("Services, retail and packages")), ("category", _("By service category")),
@@ -262,8 +266,9 @@ def money(scope: Scope, period: Period) -> Report:
 
 def clients(scope: Scope, period: Period) -> Report:
     report = Report("clients", _("Clients"))
-    totals = selectors.client_totals(scope, period)
-    before = selectors.client_totals(scope, period.previous())
+    cohorts = selectors.cohort_rows(scope)  # read once, for every section
+    totals = selectors.client_totals(scope, period, cohorts)
+    before = selectors.client_totals(scope, period.previous(), cohorts)
     show = selectors.attendance(scope, period)
     rates = totals["return_rates"]
     report.kpis = [
@@ -277,7 +282,7 @@ def clients(scope: Scope, period: Period) -> Report:
         Kpi(_("No-shows"), "percent", show["no_show_rate"]),
         Kpi(_("Cancellations"), "percent", show["cancel_rate"]),
     ]  # fmt: skip
-    months = selectors.clients_by_month(scope, period)
+    months = selectors.clients_by_month(scope, period, cohorts)
     labels = [bucket_label(r["month"], "month") for r in months]
     table = Table([_("Month"), _("New clients"), _("Returning clients"), _("Visits"), _("Spend"),
                    _("Spend per client")])  # fmt: skip
@@ -310,7 +315,7 @@ def clients(scope: Scope, period: Period) -> Report:
                                    _("Share of each month's new clients who came again that many months later.")))  # fmt: skip
 
     names = Names()
-    stay = selectors.sources_that_stay(scope, period)
+    stay = selectors.sources_that_stay(scope, period, cohorts)
     table = Table([_("Source"), _("New clients"), _("Came back within 90 days"), _("Return rate"),
                    _("Spend per client")])  # fmt: skip
     for r in stay:
@@ -428,6 +433,31 @@ def services(scope: Scope, period: Period) -> Report:
     report.sections.append(Section("people", _("Who: services by age and gender"), table, None,
                                    _("Age at the time of the session.")))  # fmt: skip
     return report
+
+
+def overview(scope: Scope, period: Period) -> tuple[list[Kpi], Section]:
+    """The dashboard: the few figures an owner looks at first, and the revenue trend."""
+    now, before = (
+        selectors.revenue_totals(scope, period),
+        selectors.revenue_totals(scope, period.previous()),
+    )
+    cohorts = selectors.cohort_rows(scope)
+    people = selectors.client_totals(scope, period, cohorts)
+    people_before = selectors.client_totals(scope, period.previous(), cohorts)
+    show = selectors.attendance(scope, period)
+    kpis = [
+        Kpi(_("Net revenue"), "money", now["net"], selectors.change(now["net"], before["net"])),
+        Kpi(_("Invoices"), "number", now["invoices"], selectors.change(now["invoices"], before["invoices"])),
+        Kpi(_("Average ticket"), "money", now["ticket"],
+            selectors.change(now["ticket"] or 0, before["ticket"] or 0)),
+        Kpi(_("New clients"), "number", people["new"], selectors.change(people["new"], people_before["new"])),
+        Kpi(_("Returning clients"), "number", people["returning"],
+            selectors.change(people["returning"], people_before["returning"])),
+        Kpi(_("Came back within 30 days"), "percent", people["return_rates"][30]),
+        Kpi(_("No-shows"), "percent", show["no_show_rate"]),
+        Kpi(_("Clients owe"), "money", selectors.debts_ageing(scope)["total"]),
+    ]  # fmt: skip
+    return kpis, _trend(scope, period)
 
 
 REPORTS = {

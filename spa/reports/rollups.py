@@ -290,8 +290,8 @@ def months_recompute(*, first: date, last: date, branch_id: int | None = None) -
     first, last = month_of(first), month_of(last)
     lo, hi = day_start(first), day_start(next_month(last))
     where_branch = {} if branch_id is None else {"branch_id": branch_id}
-    HourMonth.objects.filter(month__gte=first, month__lte=last, **where_branch).delete()
-    DemographicMonth.objects.filter(month__gte=first, month__lte=last, **where_branch).delete()
+    for model in (HourMonth, DemographicMonth):
+        model.objects.filter(month__gte=first, month__lte=last, **where_branch).delete()
     tz = _tz()
     lines = m["SessionService"].objects.filter(
         session__performed_at__gte=lo, session__performed_at__lt=hi, session__status="done",
@@ -331,6 +331,25 @@ def months_recompute(*, first: date, last: date, branch_id: int | None = None) -
                          age_band=k[4], gender=k[5], services=n)
         for k, n in demo.items()
     ])  # fmt: skip
+    _chain_months(first, last)
+
+
+CHAIN = 0  # the branch id of the month rows summed over every branch
+
+
+def _chain_months(first: date, last: date) -> None:
+    """The whole chain's heat map and age/gender rows (branch 0), summed from the
+    branches': an owner's year reads a few thousand rows, not one set per branch."""
+    for model, keys in (
+        (HourMonth, ("month", "category_id", "weekday", "hour")),
+        (DemographicMonth, ("month", "service_id", "category_id", "age_band", "gender")),
+    ):
+        model.objects.filter(month__gte=first, month__lte=last, branch_id=CHAIN).delete()
+        rows = (
+            model.objects.filter(month__gte=first, month__lte=last).exclude(branch_id=CHAIN)
+            .values(*keys).annotate(n=Sum("services")).order_by()
+        )  # fmt: skip
+        _bulk(model, [model(branch_id=CHAIN, services=r.pop("n"), **r) for r in rows])
 
 
 # --- Client buckets -------------------------------------------------------------------

@@ -115,8 +115,12 @@ class Scope:
         rows = model.objects.filter(
             month__gte=month_of(period.start), month__lte=period.end, **extra
         )
-        if self.branch_ids is not None:
-            rows = rows.filter(branch_id__in=self.branch_ids)
+        # The chain's rows are kept summed under branch 0 (see rollups._chain_months).
+        rows = (
+            rows.filter(branch_id__in=self.branch_ids)
+            if self.branch_ids is not None
+            else rows.filter(branch_id=0)
+        )
         if self.category_id:
             rows = rows.filter(category_id=self.category_id)
         return rows
@@ -343,75 +347,83 @@ def liabilities(scope: Scope, today: date | None = None) -> dict:
 # --- Clients ------------------------------------------------------------------------------
 
 
-def _cohorts(scope: Scope, first: date | None = None, last: date | None = None):
+COHORT_FIELDS = ("cohort", "source_id", "clients", "returned_30", "returned_60", "returned_90",
+                 "spend", "active", "visits_by_month", "spend_by_month")  # fmt: skip
+
+
+def cohort_rows(scope: Scope) -> list[dict]:
+    """Every cohort row of the scope, read once for a whole report (a few thousand rows
+    for a chain: months × branches × sources)."""
     rows = CohortMonth.objects.all()
     if scope.branch_ids is not None:
         rows = rows.filter(branch_id__in=scope.branch_ids)
-    if first:
-        rows = rows.filter(cohort__gte=first)
-    if last:
-        rows = rows.filter(cohort__lte=last)
-    return rows
+    return [dict(zip(COHORT_FIELDS, r, strict=True)) for r in rows.values_list(*COHORT_FIELDS)]
+
+
+def _within(rows: list[dict], period: Period) -> list[dict]:
+    first = month_of(period.start)
+    return [r for r in rows if first <= r["cohort"] <= period.end]
 
 
 def _offset(cohort: date, month: date) -> int:
     return (month.year - cohort.year) * 12 + month.month - cohort.month
 
 
-def clients_by_month(scope: Scope, period: Period) -> list[dict]:
+def clients_by_month(scope: Scope, period: Period, rows: list[dict] | None = None) -> list[dict]:
     """Per month of the period: new clients (first visit), returning ones, visits, spend."""
+    rows = cohort_rows(scope) if rows is None else rows
     months = period.months()
     per = {m: {"month": m, "new": 0, "active": 0, "visits": 0, "spend": 0} for m in months}
-    for c in _cohorts(scope, last=months[-1]).only(
-        "cohort", "clients", "active", "visits_by_month", "spend_by_month"
-    ):
+    for c in rows:
         for m in months:
-            k = _offset(c.cohort, m)
+            k = _offset(c["cohort"], m)
             if k < 0:
                 continue
             if k == 0:
-                per[m]["new"] += c.clients
-            if k < len(c.active):
-                per[m]["active"] += c.active[k]
-                per[m]["visits"] += c.visits_by_month[k]
-                per[m]["spend"] += c.spend_by_month[k]
+                per[m]["new"] += c["clients"]
+            if k < len(c["active"]):
+                per[m]["active"] += c["active"][k]
+                per[m]["visits"] += c["visits_by_month"][k]
+                per[m]["spend"] += c["spend_by_month"][k]
     for row in per.values():
         row["returning"] = max(0, row["active"] - row["new"])
     return list(per.values())
 
 
-def client_totals(scope: Scope, period: Period) -> dict:
+def client_totals(scope: Scope, period: Period, rows: list[dict] | None = None) -> dict:
     """New and returning clients, average spend and visits per client, return rates."""
-    rows = clients_by_month(scope, period)
-    active = sum(r["active"] for r in rows)
+    rows = cohort_rows(scope) if rows is None else rows
+    months = clients_by_month(scope, period, rows)
+    active = sum(r["active"] for r in months)
     today = timezone.localdate()
-    cohorts = list(
-        _cohorts(scope, month_of(period.start), period.end).values_list(
-            "cohort", "clients", "returned_30", "returned_60", "returned_90"
-        )
-    )
+    cohorts = _within(rows, period)
     rates = {}
-    for days, index in ((30, 2), (60, 3), (90, 4)):
+    for days in (30, 60, 90):
         # Only cohorts whose window is over: a client first seen last week cannot have
         # come back "within 90 days" yet.
-        done = [c for c in cohorts if next_month(c[0]) + timedelta(days=days) <= today]
-        rates[days] = ratio(sum(c[index] for c in done), sum(c[1] for c in done))
+        done = [c for c in cohorts if next_month(c["cohort"]) + timedelta(days=days) <= today]
+        rates[days] = ratio(
+            sum(c[f"returned_{days}"] for c in done), sum(c["clients"] for c in done)
+        )
     return {
-        "new": sum(r["new"] for r in rows), "returning": sum(r["returning"] for r in rows),
-        "active": active, "spend_per_client": ratio(sum(r["spend"] for r in rows), active),
-        "visits_per_client": ratio(sum(r["visits"] for r in rows), active), "return_rates": rates,
+        "new": sum(r["new"] for r in months), "returning": sum(r["returning"] for r in months),
+        "active": active, "spend_per_client": ratio(sum(r["spend"] for r in months), active),
+        "visits_per_client": ratio(sum(r["visits"] for r in months), active), "return_rates": rates,
     }  # fmt: skip
 
 
-def retention(scope: Scope, period: Period, span: int = 12) -> list[dict]:
+def retention(
+    scope: Scope, period: Period, span: int = 12, rows: list[dict] | None = None
+) -> list[dict]:
     """Cohorts by month of first visit: the share still coming 1, 2, … months later."""
+    rows = cohort_rows(scope) if rows is None else rows
     per: dict = {}
-    for c in _cohorts(scope, month_of(period.start), period.end).only(
-        "cohort", "clients", "active"
-    ):
-        row = per.setdefault(c.cohort, {"cohort": c.cohort, "clients": 0, "active": [0] * span})
-        row["clients"] += c.clients
-        for k, n in enumerate(c.active[:span]):
+    for c in _within(rows, period):
+        row = per.setdefault(
+            c["cohort"], {"cohort": c["cohort"], "clients": 0, "active": [0] * span}
+        )
+        row["clients"] += c["clients"]
+        for k, n in enumerate(c["active"][:span]):
             row["active"][k] += n
     today = timezone.localdate()
     out = []
@@ -424,16 +436,17 @@ def retention(scope: Scope, period: Period, span: int = 12) -> list[dict]:
     return out
 
 
-def sources_that_stay(scope: Scope, period: Period) -> list[dict]:
+def sources_that_stay(scope: Scope, period: Period, rows: list[dict] | None = None) -> list[dict]:
     """Where new clients came from, and how many of them came back within 90 days."""
-    rows = (
-        _cohorts(scope, month_of(period.start), period.end)
-        .values_list("source_id")
-        .annotate(n=Sum("clients"), back=Sum("returned_90"), spend=Sum("spend"))
-        .order_by()
-    )
-    out = [{"source_id": s or None, "clients": n, "returned": back, "rate": ratio(back, n),
-            "spend_per_client": ratio(spend, n)} for s, n, back, spend in rows]  # fmt: skip
+    rows = cohort_rows(scope) if rows is None else rows
+    per: dict = defaultdict(lambda: [0, 0, 0])
+    for c in _within(rows, period):
+        acc = per[c["source_id"] or None]
+        acc[0] += c["clients"]
+        acc[1] += c["returned_90"]
+        acc[2] += c["spend"]
+    out = [{"source_id": s, "clients": n, "returned": back, "rate": ratio(back, n),
+            "spend_per_client": ratio(spend, n)} for s, (n, back, spend) in per.items()]  # fmt: skip
     return sorted(out, key=lambda r: (-(r["rate"] or 0), -r["clients"]))
 
 

@@ -103,15 +103,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     selectors.fresh()
     period, code = read_period(request)
     scope, branch_id = read_scope(request)
-    revenue = presenter.revenue(scope, period)
-    clients = presenter.clients(scope, period)
-    ageing = selectors.debts_ageing(scope)
-    kpis = [*revenue.kpis[:3], *clients.kpis[:3], clients.kpis[6],
-            presenter.Kpi(_("Clients owe"), "money", ageing["total"])]  # fmt: skip
+    kpis, trend = presenter.overview(scope, period)
     popular = selectors.service_popularity(scope, period)
     names = presenter.Names()
     return render(request, "reports/dashboard.html", {
-        "kpis": kpis, "trend": revenue.sections[0], "report_links": presenter.REPORTS.items(),
+        "kpis": kpis, "trend": trend, "report_links": presenter.REPORTS.items(),
         "popular": charts.ranking(_("Most popular services"),
                                   [(names.of("service", r["service_id"]), r["sessions"]) for r in popular],
                                   fmt=lambda v: str(round(v)), limit=5),
