@@ -303,12 +303,12 @@ def clients(scope: Scope, period: Period) -> Report:
     report.sections.append(Section("return", _("Return rate after a first visit"), table, None,
                                    _("Counted over the clients whose window is over.")))  # fmt: skip
 
-    cohorts = selectors.retention(scope, period)
-    span = max((len(c["shares"]) for c in cohorts), default=0)
+    retained = selectors.retention(scope, period, rows=cohorts)
+    span = max((len(c["shares"]) for c in retained), default=0)
     table = Table(
         [_("First visit"), _("Clients")] + [_("Month %(n)s") % {"n": k} for k in range(span)]
     )
-    for c in cohorts:
+    for c in retained:
         table.rows.append([("text", bucket_label(c["cohort"], "month")), ("number", c["clients"])]
                           + [("heat", s) for s in c["shares"]])  # fmt: skip
     report.sections.append(Section("cohorts", _("Retention by month of first visit"), table, None,
