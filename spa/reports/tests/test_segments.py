@@ -44,6 +44,12 @@ def ago(days: int):
 @pytest.fixture
 def chain(make_client, owner, receptionist_a, receptionist_b, technician_a, technician_b,
           catalogue, branch_a, branch_b):  # fmt: skip
+    return build_chain(make_client, owner, receptionist_a, receptionist_b, technician_a,
+                       technician_b, catalogue, branch_a)  # fmt: skip
+
+
+def build_chain(make_client, owner, receptionist_a, receptionist_b, technician_a, technician_b,
+                catalogue, branch_a):  # fmt: skip
     """Seven clients over two branches, each made by the services the desk uses:
     sessions months apart, sales (one unpaid in part), consents, tags, a package."""
     year = timezone.localdate().year
