@@ -299,6 +299,10 @@ class ClientService(Derived):
             models.Index(fields=["branch_id", "due_on"], name="clientservice_branch_due"),
             models.Index(fields=["due_on"], name="clientservice_due"),
             models.Index(fields=["service_id", "last_on"], name="clientservice_service_last"),
+            # Segments: "had S since …" and "never had S" read the clients from the index.
+            models.Index(
+                fields=["service_id", "last_on", "client_id"], name="clientservice_segment"
+            ),
         ]
 
 

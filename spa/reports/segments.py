@@ -2,14 +2,16 @@
 clients a user may reach (what the campaigns send to).
 
 A definition is data (`SegmentDefinition`, stored as JSON in `Segment.definition`), so
-a segment is re-run each time and its members are always current. `segment_clients`
-starts from `clients_visible_to(user)` and reuses the client list's filters
-(spa.clients.selectors_lists) for what the list can already say; the rest reads the
-rollups of spa.reports.models: `ClientStats` (one narrow row per live client: scores,
-spend, consent, year of birth) and `ClientService` (a client's history with a
-service). Every filter is a column or an EXISTS / IN subquery, so a client is never
-counted twice. The built-in segments (the six RFM groups, the spend bands) are
-ready-made definitions.
+a segment is re-run each time and its members are always current. The filters are
+applied to the rollups of spa.reports.models: `ClientStats` (one narrow row per live
+client, keyed by the client's id: scores, spend, consent, year of birth, branch) and
+`ClientService` (a client's history with a service), with EXISTS on the tables keyed by
+client (tags, debts, packages: the client list's own `debt_q` / `unused_package_q`) and,
+only when a profile filter asks for it, an IN on the profile table built from the
+client list's `client_filters_q`. No filter joins, so a client is never counted twice.
+`segment_clients` is that set within `clients_visible_to(user)`; `segment_count` counts
+the rollup rows themselves, which is what keeps a count at a million clients fast.
+The built-in segments (the six RFM groups, the spend bands) are ready-made definitions.
 """
 
 import logging
@@ -17,13 +19,19 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from spa.accounts.models import Branch
 from spa.clients.models import Channel, Client, Gender, Tier
-from spa.clients.selectors_lists import ClientFilters, clients_filtered
+from spa.clients.selectors import clients_visible_to
+from spa.clients.selectors_lists import (
+    ClientFilters,
+    client_filters_q,
+    debt_q,
+    unused_package_q,
+)
 from spa.core import access
 from spa.core.params import FIRST_DAY, LAST_DAY, MAX_ID
 from spa.reports.models import ClientService, ClientStats, Segment
@@ -277,9 +285,13 @@ def _birth_years(bands: tuple[str, ...], today: date) -> Q:
 
 
 def stats_q(definition: SegmentDefinition, *, today: date | None = None) -> Q:
-    """The part of `definition` that ClientStats answers (Q() if none)."""
+    """The part of `definition` that ClientStats' own columns answer (Q() if none)."""
     d, today = definition, today or timezone.localdate()
     where = Q()
+    if d.source_id:
+        where &= Q(source_id=d.source_id)
+    if d.gender:
+        where &= Q(gender=d.gender)
     if d.rfm_groups:
         where &= Q(rfm_group__in=d.rfm_groups)
     if d.spend_band:
@@ -297,71 +309,104 @@ def stats_q(definition: SegmentDefinition, *, today: date | None = None) -> Q:
     return where
 
 
-def _had_service(d: SegmentDefinition, today: date) -> Q | None:
-    if not (d.had_service_id or d.had_category_id or d.had_within_days):
-        return None
-    history = ClientService.objects.filter(client_id=OuterRef("pk"))
-    if d.had_service_id:
-        history = history.filter(service_id=d.had_service_id)
-    elif d.had_category_id:
-        from spa.catalog.models import Service
+def _profile_q(d: SegmentDefinition) -> Q:
+    """The part only the profile answers: the client list's own filters (group, birthday,
+    last visit), the occupation, and the tier (read from the profile: the nightly tier
+    review changes it without marking the client for the rollups)."""
+    where = client_filters_q(ClientFilters(
+        group_id=d.group_id, birth_month=d.birth_month, visit_after=d.visit_after,
+        visit_before=d.visit_before,
+    ))  # fmt: skip
+    if d.tiers:
+        where &= Q(tier__in=d.tiers)
+    if d.occupation:
+        where &= Q(occupation__icontains=d.occupation)
+    return where
 
-        in_category = Service.objects.filter(category_id=d.had_category_id).values("pk")
-        history = history.filter(service_id__in=in_category)
-    if d.had_within_days:
-        history = history.filter(last_on__gte=today - timedelta(days=d.had_within_days))
-    return Q(Exists(history))
+
+def _history_q(d: SegmentDefinition, today: date) -> Q:
+    """Tags, money owed, packages and service history: EXISTS on a table keyed by client."""
+    where = Q()
+    if d.tag_ids:
+        through = Client.tags.through
+        where &= Q(Exists(through.objects.filter(client_id=OuterRef("pk"), tag_id__in=d.tag_ids)))
+    if d.has_debt:
+        where &= debt_q()
+    if d.has_package:
+        where &= unused_package_q(today)
+    if d.had_service_id or d.had_category_id or d.had_within_days:
+        history = ClientService.objects.filter(client_id=OuterRef("pk"))
+        if d.had_service_id:
+            history = history.filter(service_id=d.had_service_id)
+        elif d.had_category_id:
+            from spa.catalog.models import Service
+
+            in_category = Service.objects.filter(category_id=d.had_category_id).values("pk")
+            history = history.filter(service_id__in=in_category)
+        if d.had_within_days:
+            history = history.filter(last_on__gte=today - timedelta(days=d.had_within_days))
+        where &= Q(Exists(history))
+    if d.never_service_id:
+        never = ClientService.objects.filter(
+            client_id=OuterRef("pk"), service_id=d.never_service_id
+        )
+        where &= ~Q(Exists(never))
+    return where
+
+
+def _branches(user, d: SegmentDefinition) -> list[int] | None:
+    """The branches counted: those `user` may reach (None: all), narrowed to the
+    definition's branch."""
+    allowed = access.client_list_branch_ids(user)
+    if not d.branch_id:
+        return allowed
+    return [d.branch_id] if allowed is None or d.branch_id in allowed else []
+
+
+def segment_stats(*, user, definition: SegmentDefinition) -> QuerySet[ClientStats]:
+    """The rollup rows of the clients `definition` holds in the branches `user` may reach:
+    one row per live client, so counting them is counting clients. Every filter is a
+    column of that narrow table or an EXISTS / IN keyed by the client (its primary key),
+    so a count never reads the wide profile table unless a profile filter asks for it."""
+    if not access.can_manage_segments(user):
+        return ClientStats.objects.none()
+    d, today = definition, timezone.localdate()
+    qs = ClientStats.objects.all()
+    branches = _branches(user, d)
+    if branches is not None:
+        qs = qs.filter(branch_id__in=branches)
+    qs = qs.filter(stats_q(d, today=today) & _history_q(d, today))
+    profile = _profile_q(d)
+    if profile:
+        # The branch again on the profile side: its (branch, …) indexes then serve alone.
+        if branches is not None:
+            profile &= Q(branch_id__in=branches)
+        qs = qs.filter(client_id__in=Client.objects.filter(profile).values("pk"))
+    return qs
 
 
 def segment_clients(
     *, user, definition: SegmentDefinition, refresh: bool = True
 ) -> QuerySet[Client]:
-    """The clients `user` may reach that `definition` holds (unordered, each once); the
-    rollups are refreshed first unless the caller just did."""
+    """THE query of a segment: the clients `user` may see (clients_visible_to) that
+    `definition` holds, each once, unordered. The rollups are refreshed first (pass
+    refresh=False only right after refreshing them)."""
     if not access.can_manage_segments(user):
         return Client.objects.none()
     if refresh:
         rollups_refresh()
-    d, today = definition, timezone.localdate()
-    # The client list's own filters; consent is read below from the rollups instead
-    # (the same latest-record-wins answer, from one narrow table).
-    qs = clients_filtered(user=user, filters=ClientFilters(
-        branch_id=d.branch_id, source_id=d.source_id, group_id=d.group_id,
-        birth_month=d.birth_month, visit_after=d.visit_after, visit_before=d.visit_before,
-        has_debt=d.has_debt, has_package=d.has_package,
-    ))  # fmt: skip
-    if d.tiers:
-        qs = qs.filter(tier__in=d.tiers)
-    if d.tag_ids:
-        through = Client.tags.through
-        tagged = through.objects.filter(client_id=OuterRef("pk"), tag_id__in=d.tag_ids)
-        qs = qs.filter(Exists(tagged))
-    if d.gender:
-        qs = qs.filter(gender=d.gender)
-    if d.occupation:
-        qs = qs.filter(occupation__icontains=d.occupation)
-    where = stats_q(d, today=today)
-    if where:
-        stats = ClientStats.objects.filter(where)
-        # The visible branch repeated on the rollup lets its (branch, …) indexes serve.
-        branches = [d.branch_id] if d.branch_id else access.client_list_branch_ids(user)
-        if branches is not None:
-            stats = stats.filter(branch_id__in=branches)
-        qs = qs.filter(pk__in=stats.values("client_id"))
-    had = _had_service(d, today)
-    if had is not None:
-        qs = qs.filter(had)
-    if d.never_service_id:
-        qs = qs.exclude(
-            Exists(ClientService.objects.filter(client_id=OuterRef("pk"),
-                                                service_id=d.never_service_id))
-        )  # fmt: skip
-    return qs
+    members = segment_stats(user=user, definition=definition).values("client_id")
+    return clients_visible_to(user).filter(pk__in=members)
 
 
 def segment_count(*, user, definition: SegmentDefinition) -> int:
-    """How many clients `segment_clients` holds now (the rollups refreshed first)."""
-    return segment_clients(user=user, definition=definition).order_by().count()
+    """How many clients `segment_clients` holds now, counted on the rollup rows (the
+    branches of the owner or a manager are their whole client scope, and every live
+    client has exactly one row once the rollups are refreshed, as they are here)."""
+    if not access.can_manage_segments(user):
+        return 0
+    rollups_refresh()
+    return segment_stats(user=user, definition=definition).count()
 
 
 @dataclass(frozen=True)
@@ -371,28 +416,30 @@ class SegmentMember:
     last_visit: date | None
 
 
-MEMBER_COLUMNS = ("id", "full_name", "primary_phone", "last_visit_at", "branch__name")
+MEMBER_COLUMNS = ("id", "full_name", "primary_phone", "branch__name")
 
 
 def segment_members(*, user, definition: SegmentDefinition, limit: int = 50) -> list:
-    """The first members, most recent visit first, with what they spent: two queries."""
-    rows = list(
-        segment_clients(user=user, definition=definition)
-        .select_related("branch").only(*MEMBER_COLUMNS)
-        .order_by("-last_visit_at", "-id")[:limit]
+    """The first members, most recent visit first, with what they spent: three queries.
+
+    The first `limit` rollup rows are picked by a top-N sort of the matches: no index
+    serves "last visit, latest first, never-came last", and none should, since walking
+    one would read most of the chain for a segment of clients who stopped coming."""
+    rollups_refresh()
+    first = list(
+        segment_stats(user=user, definition=definition)
+        .order_by(F("last_visit").desc(nulls_last=True), "-client_id")
+        .values_list("client_id", "last_visit", "spend")[:limit]
     )  # fmt: skip
-    stats = dict(
-        ClientStats.objects.filter(client_id__in=[c.pk for c in rows]).values_list(
-            "client_id", "spend"
-        )
-    )
+    shown = {
+        c.pk: c
+        for c in clients_visible_to(user).filter(pk__in=[row[0] for row in first])
+        .select_related("branch").only(*MEMBER_COLUMNS)
+    }  # fmt: skip
     return [
-        SegmentMember(
-            client=c,
-            spend=stats.get(c.pk, 0),
-            last_visit=timezone.localdate(c.last_visit_at) if c.last_visit_at else None,
-        )
-        for c in rows
+        SegmentMember(client=shown[pk], spend=spend, last_visit=last)
+        for pk, last, spend in first
+        if pk in shown
     ]
 
 
@@ -436,11 +483,8 @@ def builtin_counts(*, user, branch_id: int | None = None) -> dict[str, int]:
     all): one query over the rollups, after refreshing them."""
     if not access.can_manage_segments(user):
         return {b.code: 0 for b in builtin_segments()}
-    visible = segment_clients(user=user, definition=SegmentDefinition(branch_id=branch_id))
-    stats = ClientStats.objects.filter(client_id__in=visible.values("pk"))
-    branches = [branch_id] if branch_id else access.client_list_branch_ids(user)
-    if branches is not None:
-        stats = stats.filter(branch_id__in=branches)
+    rollups_refresh()
+    stats = segment_stats(user=user, definition=SegmentDefinition(branch_id=branch_id))
     today = timezone.localdate()
     counts = stats.aggregate(**{
         b.code.replace("-", "_"): Count("pk", filter=stats_q(b.definition, today=today))
