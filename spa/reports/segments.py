@@ -466,7 +466,7 @@ def builtin_segments() -> tuple[BuiltinSegment, ...]:
             f"spend-{b.code}",
             "spend",
             b.label,
-            _("Total spent"),
+            "",
             SegmentDefinition(spend_band=b.code),
         )
         for b in SPEND_BANDS
