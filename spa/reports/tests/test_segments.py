@@ -436,3 +436,15 @@ def test_the_stats_filter_is_one_narrow_table(chain, owner):
     assert sql.count("reports_clientstats") == 1
     assert " JOIN " not in sql
     assert seg.stats_q(SegmentDefinition()) == seg.Q()
+
+
+def test_the_first_members_are_the_latest_visitors_the_user_may_see(chain, owner, manager_a):
+    from spa.reports.segments import segment_members
+
+    came = SegmentDefinition(visits_min=1)
+    assert [m.client.full_name for m in segment_members(user=owner, definition=came)] == [
+        "Nguyễn Thị Hoa", "Vũ Thị Đào", "Lê Thị Mai", "Đỗ Văn Nam", "Hồ Thị Bích", "Trần Thị Lan",
+    ]  # fmt: skip
+    mine = segment_members(user=manager_a, definition=came, limit=2)
+    assert [m.client.full_name for m in mine] == ["Nguyễn Thị Hoa", "Lê Thị Mai"]
+    assert mine[0].spend == 25_000_000 and mine[0].last_visit == ago(5).date()

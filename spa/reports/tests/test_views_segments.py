@@ -293,3 +293,15 @@ def test_a_service_and_a_category_at_once_is_refused(client, owner, chain):
     response = client.post(NEW, {"name": "Hai", "had_service": chain["peel"].pk,
                                  "had_category": chain["peel"].category_id})  # fmt: skip
     assert response.status_code == 200 and not Segment.objects.exists()
+
+
+def test_a_saved_number_of_days_not_offered_stays_when_the_segment_is_edited(client, owner, chain):
+    odd = segment_create(actor=owner, name="45 ngày", definition=SegmentDefinition(
+        had_service_id=chain["peel"].pk, had_within_days=45))  # fmt: skip
+    client.force_login(owner)
+    url = reverse("reports:segment_edit", args=[odd.pk])
+    assert 'value="45" selected' in client.get(url).content.decode()
+    response = client.post(url, {"name": "45 ngày", "had_service": chain["peel"].pk,
+                                 "had_within": "45"})  # fmt: skip
+    assert response.status_code == 302
+    assert Segment.objects.get(pk=odd.pk).definition["had_within_days"] == 45
