@@ -23,6 +23,8 @@ from spa.catalog.models import StockMovement
 from spa.clients.models import Client, ClientHealth, ClientPhone, ConsentRecord, ConsentRequest
 from spa.clients.services import client_health_update, consent_request_add
 from spa.clients.tests.test_views_forms import jpeg_bytes
+from spa.reports.models import Segment
+from spa.reports.segments import SegmentDefinition, segment_create
 from spa.sales.models import Invoice, LedgerEntry, Payment, ReferralReward
 from spa.sales.services import Checkout, Line, checkout_issue, deposit_take
 from spa.treatments.models import SessionPhoto, TreatmentPackage, TreatmentSession
@@ -38,7 +40,7 @@ QUERY_NAMES = ["q", "date", "day", "page", "service", "start", "branch", "size",
                "b", "appointment", "technician", "language"]  # fmt: skip
 WATCHED = [Client, ClientPhone, ClientHealth, ConsentRecord, ConsentRequest, TreatmentSession,
            TreatmentPackage, SessionPhoto, Invoice, Payment, LedgerEntry, Appointment,
-           StockMovement, AuditEntry]  # fmt: skip
+           StockMovement, AuditEntry, Segment]  # fmt: skip
 
 
 def url_patterns(patterns=None, prefix=""):
@@ -81,12 +83,15 @@ def world(people, make_client, receptionist_a, technician_a, manager_a, catalogu
     request = consent_request_add(client=hoa, channel="sms")
     feed, _created = CalendarFeed.objects.get_or_create(staff=technician_a)
     job = _import_ready(people["owner"], branch_a)
+    segment = segment_create(actor=manager_a, name="Khách Zalo", definition=SegmentDefinition(
+        consent_channel="zalo", had_service_id=catalogue["facial"].pk, had_within_days=183))  # fmt: skip
     ids = {
         "client_id": hoa.pk, "request_id": request.pk, "session_id": session.pk,
         "photo_id": session.photos.first().pk, "appointment_id": appointment.pk,
         "invoice_id": invoice.pk, "reward_id": ReferralReward.objects.get().pk,
         "token": feed.token, "code": branch_a.code, "size": "thumb", "action": "x",
         "job_id": job.pk, "row_id": job.rows.filter(outcome__in=["same_row", "existing"]).first().pk,
+        "segment_id": segment.pk,
     }  # fmt: skip
     return {"people": people, "ids": ids}
 

@@ -64,7 +64,10 @@ VIETNAMESE_ONLY_PATTERNS = [(r"\b\d{4}-\d{2}-\d{2}\b", "an ISO date")]
 ALLOWED_PHRASES = ["Google Calendar", "{name} {time} {date} {service} {branch} {address}"]
 # Pages that are not for people to read as HTML.
 NOT_A_PAGE = ("/photo/", "/pdf/", "/feed/", ".ics", "/export/", "/calendar.ics")
-EXTRA_URLS = ["/clients/?q=nguyen", "/clients/?q=0912", "/accounts/login/"]
+EXTRA_URLS = ["/clients/?q=nguyen", "/clients/?q=0912", "/accounts/login/",
+              "/reports/segments/builtin/vip/", "/reports/segments/builtin/spend-1m/",
+              "/reports/segments/new/?from=spend-5m",
+              "/reports/segments/count/?consent=zalo&visits_min=abc"]  # fmt: skip
 ROLES = ["owner", "receptionist_a"]
 LANGUAGES = ["vi", "zh-hans"]
 

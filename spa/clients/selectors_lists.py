@@ -80,34 +80,39 @@ def debt_q() -> Q:
     return Q(Exists(balance.objects.filter(client_id=OuterRef("pk"), account="debt", amount__gt=0)))
 
 
-def clients_filtered(*, user, filters: ClientFilters) -> QuerySet[Client]:
-    """The clients `user` may see that match `filters` (unordered)."""
-    qs = clients_visible_to(user)
-    f = filters
+def client_filters_q(filters: ClientFilters) -> Q:
+    """`filters` as one Q on Client rows, without any access scope (clients_filtered adds
+    it; the segments apply it inside a subquery of their own)."""
+    f, where = filters, Q()
     if f.branch_id:
-        qs = qs.filter(branch_id=f.branch_id)
+        where &= Q(branch_id=f.branch_id)
     if f.tier:
-        qs = qs.filter(tier=f.tier)
+        where &= Q(tier=f.tier)
     if f.source_id:
-        qs = qs.filter(source_id=f.source_id)
+        where &= Q(source_id=f.source_id)
     if f.group_id:
-        qs = qs.filter(group_id=f.group_id)
+        where &= Q(group_id=f.group_id)
     if f.birth_month:
-        qs = qs.filter(birth_date__month=f.birth_month)
+        where &= Q(birth_date__month=f.birth_month)
     if f.visit_after:
-        qs = qs.filter(last_visit_at__gte=_day_start(f.visit_after))
+        where &= Q(last_visit_at__gte=_day_start(f.visit_after))
     if f.visit_before:
-        qs = qs.filter(last_visit_at__lt=_day_start(f.visit_before + timedelta(days=1)))
+        where &= Q(last_visit_at__lt=_day_start(f.visit_before + timedelta(days=1)))
     if f.tag_id:
         through = Client.tags.through
-        qs = qs.filter(Exists(through.objects.filter(client_id=OuterRef("pk"), tag_id=f.tag_id)))
+        where &= Q(Exists(through.objects.filter(client_id=OuterRef("pk"), tag_id=f.tag_id)))
     if f.has_debt:
-        qs = qs.filter(debt_q())
+        where &= debt_q()
     if f.has_package:
-        qs = qs.filter(unused_package_q(timezone.localdate()))
+        where &= unused_package_q(timezone.localdate())
     if f.consent_channel:
-        qs = qs.filter(consent_current_q(f.consent_channel))
-    return qs
+        where &= consent_current_q(f.consent_channel)
+    return where
+
+
+def clients_filtered(*, user, filters: ClientFilters) -> QuerySet[Client]:
+    """The clients `user` may see that match `filters` (unordered)."""
+    return clients_visible_to(user).filter(client_filters_q(filters))
 
 
 # --- Sort orders as index-friendly segments ---------------------------------------------

@@ -11,6 +11,8 @@ client, and these must instead be recomputed.
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -392,6 +394,10 @@ class ClientService(Derived):
             models.Index(fields=["branch_id", "due_on"], name="clientservice_branch_due"),
             models.Index(fields=["due_on"], name="clientservice_due"),
             models.Index(fields=["service_id", "last_on"], name="clientservice_service_last"),
+            # Segments: "had S since …" and "never had S" read the clients from the index.
+            models.Index(
+                fields=["service_id", "last_on", "client_id"], name="clientservice_segment"
+            ),
         ]
 
 
@@ -462,6 +468,7 @@ class Segment(models.Model):
     send to it. The definition is re-run each time, so the members are always current."""
 
     name = models.CharField(_("name"), max_length=120)
+    description = models.CharField(_("description"), max_length=255, blank=True)
     definition = models.JSONField(_("filters"), default=dict)
     branch = models.ForeignKey(
         "accounts.Branch",
@@ -482,6 +489,12 @@ class Segment(models.Model):
         verbose_name = _("segment")
         verbose_name_plural = _("segments")
         ordering = ["name"]
+        constraints = [
+            # One name per branch (and once among the chain's): a campaign picks it by name.
+            models.UniqueConstraint(
+                Lower("name"), Coalesce("branch", Value(0)), name="segment_name_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -21,12 +21,17 @@ MAIN_PAGES = [
     ("settings", "office:index", False),
     ("imports", "imports:jobs", False),
     ("reports", "reports:dashboard", False),
+    ("segments", "reports:segments", False),
+    ("segment-new", "reports:segment_new", False),
 ]
 # The reports (each a page of reports:report), over a year so every section has rows.
 REPORT_PAGES = ["revenue", "money", "clients", "staff", "services"]
 # Pages of one import (the populated spa has one checked and waiting for its commit).
 IMPORT_PAGES = [("import-review", "imports:job")]
 QUERIES = {"search": "?q=nguyen"}
+# Pages with a fixed argument: a built-in segment; and the populated spa's saved segment.
+FIXED_PAGES = [("segment-builtin", "reports:segment_builtin", ["spend-1m"])]
+SEGMENT_PAGES = [("segment", "reports:segment"), ("segment-edit", "reports:segment_edit")]
 
 
 def main_pages(client_id: int, job_id: int | None = None) -> list[tuple[str, str]]:
@@ -41,6 +46,12 @@ def main_pages(client_id: int, job_id: int | None = None) -> list[tuple[str, str
     ]
     if job_id is not None:
         pages += [(name, reverse(url_name, args=[job_id])) for name, url_name in IMPORT_PAGES]
+    pages += [(name, reverse(url_name, args=args)) for name, url_name, args in FIXED_PAGES]
+    from spa.reports.models import Segment
+
+    segment = Segment.objects.order_by("pk").first()
+    if segment is not None:
+        pages += [(name, reverse(url_name, args=[segment.pk])) for name, url_name in SEGMENT_PAGES]
     return pages
 
 
