@@ -301,7 +301,9 @@ def test_merged_and_erased_clients_leave_the_list(due_week, manager_a, owner):
     assert not ClientService.objects.filter(client_id__in=[hoa.pk, lan.pk]).exists()
 
 
-def test_the_list_keeps_to_live_services_and_the_chosen_category(due_week, receptionist_a, catalogue):
+def test_the_list_keeps_to_live_services_and_the_chosen_category(
+    due_week, receptionist_a, catalogue
+):
     start, end = week()
     other = ServiceCategory.objects.create(name="Body")
     assert clients_due(user=receptionist_a, start=start, end=end, category_id=other.pk) == []
