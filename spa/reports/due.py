@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from spa.reports.models import ClientService, ServiceStats
 
@@ -188,6 +189,11 @@ def due_dates_recompute(*, today: date | None = None) -> int:
 
 
 # --- Reads: the desk's list and the profile -------------------------------------------
+
+
+def day_month_format() -> str:
+    """The date format of "due around 12/01": dd/mm in Vietnamese, 12月1日 in Chinese."""
+    return pgettext("date format: day and month", "d/m")
 
 
 @dataclass
