@@ -31,6 +31,9 @@ PACKAGE_NEARLY_EXPIRED = timedelta(days=30)  # as the today page's package alert
 # package used up or cancelled marks its client and is re-dated on the next refresh.
 PACKAGE_ENDED_RECENTLY = timedelta(days=31)
 PAGE_SIZE = 100
+# The profile names a service overdue for up to this long ("due for Peel since 12/01"):
+# a date further back is a lapsed client's, and dd/mm would no longer say which year.
+OVERDUE_SHOWN = timedelta(days=60)
 
 OWN, TYPICAL, PACKAGE = "own", "typical", "package"
 REASONS = {
@@ -147,8 +150,9 @@ def package_left_of(batch: list[int], client_id: int, service_id: int) -> Packag
 
 def due_dates_recompute(*, today: date | None = None) -> int:
     """Re-date what moves without a write: the once-only histories after the typical
-    intervals changed (one UPDATE per service), and the rows a package decides, whose
-    date moves with the calendar. Returns the rows re-dated."""
+    intervals changed (one UPDATE per service, of the rows whose date changes), and the
+    rows a package decides, whose date moves with the calendar. Returns the rows
+    re-dated."""
     today = today or timezone.localdate()
     changed = 0
     typical = dict(ServiceStats.objects.values_list("service_id", "typical_interval_days"))
@@ -158,9 +162,10 @@ def due_dates_recompute(*, today: date | None = None) -> int:
             rows = once.filter(service_id=service_id)
             interval = typical.get(service_id)
             if interval:
-                changed += rows.update(due_on=F("last_on") + timedelta(days=interval))
+                new = F("last_on") + timedelta(days=interval)
+                changed += rows.exclude(due_on=new).update(due_on=new)
             else:
-                changed += rows.update(due_on=None)
+                changed += rows.filter(due_on__isnull=False).update(due_on=None)
     plans = packages_left(None, today=today, ended_since=today - PACKAGE_ENDED_RECENTLY)
     by_client: dict[int, set[int]] = {}
     for client_id, service_id in plans:
@@ -326,12 +331,14 @@ def due_counts(
 
 
 def client_due(client, *, limit: int = 3) -> list[DueRow]:
-    """The next services `client` is due for, with the dates (soonest first, overdue
-    ones included); services already booked or no longer offered are left out."""
+    """The next services `client` is due for, with the dates (soonest first, overdue by
+    up to OVERDUE_SHOWN included); services already booked or no longer offered are left
+    out."""
     from spa.catalog.models import Service
 
+    since = timezone.localdate() - OVERDUE_SHOWN
     rows = (
-        ClientService.objects.filter(client_id=client.pk, due_on__isnull=False)
+        ClientService.objects.filter(client_id=client.pk, due_on__gte=since)
         .filter(service_id__in=Service.objects.filter(is_active=True).values("pk"))
         .filter(_not_booked())
         .order_by("due_on", "service_id")[:limit]

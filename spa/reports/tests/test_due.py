@@ -197,9 +197,10 @@ def test_the_nightly_pass_redates_once_only_rows_with_one_update_per_service(
     rollups_refresh()
     ServiceStats.objects.create(service_id=facial.pk, typical_interval_days=28)
     with django_assert_max_num_queries(12):
-        assert due_dates_recompute() == 8
+        assert due_dates_recompute() == 4  # the facial rows; the laser ones stay undated
     assert {row_of(c, facial).due_on for c in clients} == {today() + timedelta(days=16)}
     assert {row_of(c, laser).due_on for c in clients} == {None}
+    assert due_dates_recompute() == 0  # nothing changed: nothing written
 
 
 # --- The desk's list ----------------------------------------------------------------------
@@ -334,3 +335,15 @@ def test_the_profile_lists_the_next_services_due_with_dates(
     assert [(r.service.name, r.due_on, r.reason) for r in due] == [
         (facial.name, today(), OWN), (laser.name, today() + timedelta(days=20), OWN),
     ]  # fmt: skip
+
+
+def test_the_profile_leaves_out_a_service_overdue_for_months(make_client, technician_a, catalogue):
+    hoa = make_client("Hoa")
+    treat(hoa, technician_a, catalogue["facial"], days_ago=200)
+    treat(hoa, technician_a, catalogue["facial"], days_ago=150)  # due 100 days ago
+    treat(hoa, technician_a, catalogue["laser"], days_ago=140)
+    treat(hoa, technician_a, catalogue["laser"], days_ago=90)  # due 40 days ago
+    rollups_refresh()
+    assert [(r.service.name, r.due_on) for r in client_due(hoa)] == [
+        (catalogue["laser"].name, today() - timedelta(days=40))
+    ]
