@@ -65,7 +65,9 @@ def main() -> None:
     cut = timezone.localdate(last) - timedelta(days=args.cutoff_days)
     cut_n = cut.toordinal()
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
-    print(f"last session {timezone.localdate(last)}, cut-off {cut} ({args.cutoff_days} days before)")
+    print(
+        f"last session {timezone.localdate(last)}, cut-off {cut} ({args.cutoff_days} days before)"
+    )
 
     if args.nightly:
         started = time.perf_counter()
