@@ -5,7 +5,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -159,23 +158,10 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         context["custom_values"] = exports.custom_field_values(client)
     if health and context["health"] is not None:
         context["health_display"] = _health_display(health)
-    if access.can_see_recommendations(user) and not context["minimal"]:
-        context.update(_next_services(client))
+    # "Due for Peel around 12/01" and "suggested next" come in their own request
+    # (spa.reports.views_due.client_next): the guard checks them, the profile waits for none.
+    context["next_services"] = access.can_see_recommendations(user) and not context["minimal"]
     return render(request, "clients/detail.html", context)
-
-
-def _next_services(client: Client) -> dict:
-    """The profile's "due for Peel around 12/01" and "suggested next" (whose reasons never
-    name the health data, nor the guard's findings that removed a service)."""
-    from spa.reports.due import client_due, day_month_format
-    from spa.reports.recommend import recommend_for
-
-    return {
-        "due_for": client_due(client),
-        "suggestions": recommend_for(client=client),
-        "day_month": day_month_format(),
-        "today": timezone.localdate(),
-    }
 
 
 def _health_display(health: ClientHealth) -> dict:

@@ -206,7 +206,7 @@ def recommend_for(*, client, limit: int = 3, today: date | None = None) -> list[
     from what followed their recent services, else the branch's most popular. Never a
     service the guard would block or warn about for them today, an inactive one, one
     they had in the last 14 days or one they are already booked for."""
-    from spa.catalog.models import Service
+    from spa.catalog.models import Service, ServiceRule
     from spa.treatments.guard import guard_check
 
     today = today or timezone.localdate()
@@ -233,13 +233,22 @@ def recommend_for(*, client, limit: int = 3, today: date | None = None) -> list[
         pk__in={s for s, _a in ranked} | set(recent), is_active=True
     ).in_bulk()
     names = {pk: s.name for pk, s in services.items()}
+    # guard_check with no product finds only what a service's safety rules say: a
+    # service without rules is never stopped, and needs no check (three queries each).
+    ruled = set(
+        ServiceRule.objects.filter(service_id__in=list(services)).values_list(
+            "service_id", flat=True
+        )
+    )
     out: list[Suggestion] = []
     for service_id, first_id in ranked:
         service = services.get(service_id)
         if service is None:
             continue
         # The guard decides, as it would at the session; its findings are not shown.
-        if guard_check(client=client, services=[service], products=[], on=today):
+        if service_id in ruled and guard_check(
+            client=client, services=[service], products=[], on=today
+        ):
             continue
         if first_id is not None and first_id in names:
             reason = _("Clients who had %(first)s often take %(then)s next.") % {

@@ -1,4 +1,4 @@
-"""The desk's list of clients due back (included at /reports/due/)."""
+"""The desk's list of clients due back, and a profile's next services (at /reports/due/)."""
 
 from django.urls import path
 
@@ -6,4 +6,5 @@ from spa.reports import views_due
 
 urlpatterns = [
     path("", views_due.due, name="due"),
+    path("clients/<int:client_id>/", views_due.client_next, name="client_next"),
 ]

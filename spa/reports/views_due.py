@@ -6,17 +6,19 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from spa.accounts.models import Branch
 from spa.catalog.models import ServiceCategory
+from spa.clients.selectors import client_get_for_user
 from spa.clients.selectors_lists import cursor_sign, cursor_unsign
 from spa.core import access
 from spa.core.params import param_date, param_id, param_int
-from spa.reports.due import PAGE_SIZE, clients_due, day_month_format, due_counts
+from spa.reports.due import PAGE_SIZE, client_due, clients_due, day_month_format, due_counts
+from spa.reports.recommend import recommend_for
 
 
 @dataclass
@@ -96,3 +98,23 @@ def due(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "reports/due/_results.html", context)
     return render(request, "reports/due/list.html", context)
+
+
+@login_required
+@require_GET
+def client_next(request: HttpRequest, client_id: int) -> HttpResponse:
+    """A profile's "due for Peel around 12/01" and "suggested next", loaded into the
+    profile by htmx (a page of its own without script). The reasons never name the
+    health data, nor the guard's findings that removed a service."""
+    client = client_get_for_user(request.user, client_id)
+    if client is None or client.merged_into_id:
+        raise Http404
+    if not access.can_see_recommendations(request.user) or access.technician_minimal(request.user):
+        raise PermissionDenied
+    context = {
+        "client": client, "due_for": client_due(client), "suggestions": recommend_for(client=client),
+        "day_month": day_month_format(), "today": timezone.localdate(),
+    }  # fmt: skip
+    if request.htmx:
+        return render(request, "reports/due/_client_next.html", context)
+    return render(request, "reports/due/client_next.html", context)

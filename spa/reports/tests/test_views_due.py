@@ -177,16 +177,44 @@ def hoa_due(due_clients, make_client, technician_a, catalogue):
     return due_clients["Hoa"]
 
 
+def next_url(client) -> str:
+    return reverse("reports:client_next", args=[client.pk])
+
+
+def test_the_profile_loads_the_next_services_in_their_own_request(client, receptionist_a, hoa_due):
+    client.force_login(receptionist_a)
+    html = client.get(reverse("clients:detail", args=[hoa_due.pk])).content.decode()
+    assert f'data-hx-get="{next_url(hoa_due)}"' in html
+    part = client.get(next_url(hoa_due), HTTP_HX_REQUEST="true").content.decode()
+    assert part.startswith('<section class="card" id="next-services"') and "<html" not in part
+
+
+def test_who_may_read_a_clients_next_services(client, people, hoa_due):
+    # technician_a served Hoa; the others of branch B do not see her at all
+    assert statuses(client, people, next_url(hoa_due)) == [302, 200, 200, 404, 200, 404, 200, 404]
+
+
 def test_the_profile_says_when_the_client_is_due_and_what_to_suggest(
     client, receptionist_a, hoa_due, catalogue
 ):
     client.force_login(receptionist_a)
-    html = client.get(reverse("clients:detail", args=[hoa_due.pk])).content.decode()
+    html = client.get(next_url(hoa_due)).content.decode()
     tuesday = next_monday() + timedelta(days=1)
     assert re.search(rf'data-testid="due-for">[^<]*Peel da AHA[^<]*{tuesday:%d/%m}<', html)
     assert f"{tuesday:%d/%m/%Y}" not in html.split('data-testid="due-for"')[1][:200]
     suggested = re.findall(r'data-testid="suggestion"><strong>([^<]+)<', html)
     assert suggested[0] == "Triệt lông laser"
+
+
+def test_the_next_services_cost_a_fixed_number_of_queries(
+    client, receptionist_a, hoa_due, django_assert_num_queries
+):
+    client.force_login(receptionist_a)
+    client.get(next_url(hoa_due), HTTP_HX_REQUEST="true")
+    # user, client; due: rows, services, intervals, packages; suggestion: history,
+    # bookings, pairs, popular, services, safety rules (none: no guard check)
+    with django_assert_num_queries(12):
+        client.get(next_url(hoa_due), HTTP_HX_REQUEST="true")
 
 
 def test_a_suggestion_the_guard_stops_is_not_on_the_profile_nor_its_reason(
@@ -197,9 +225,8 @@ def test_a_suggestion_the_guard_stops_is_not_on_the_profile_nor_its_reason(
     )
     client_health_update(actor=technician_a, client=hoa_due, values={"allergen_ids": [aha.pk]})
     client.force_login(receptionist_a)
-    html = client.get(reverse("clients:detail", args=[hoa_due.pk])).content.decode()
-    section = html.split('data-testid="next-services"')[1].split("</section>")[0]
-    assert "Triệt lông laser" not in section
+    section = client.get(next_url(hoa_due), HTTP_HX_REQUEST="true").content.decode()
+    assert "Triệt lông laser" not in section and "Peel da AHA" in section
     assert "AHA" not in section.replace("Peel da AHA", "")  # the allergy never shows there
 
 
@@ -207,7 +234,8 @@ def test_a_technician_restricted_to_the_minimum_sees_neither_line(client, techni
     SpaSettings.objects.update_or_create(pk=1, defaults={"technicians_see_minimum": True})
     client.force_login(technician_a)
     page = client.get(reverse("clients:detail", args=[hoa_due.pk]))
-    assert page.status_code == 200 and b"next-services" not in page.content
+    assert page.status_code == 200 and next_url(hoa_due).encode() not in page.content
+    assert client.get(next_url(hoa_due)).status_code == 403
 
 
 def test_the_menu_links_to_the_list_for_the_desk_only(client, receptionist_a, technician_a):
