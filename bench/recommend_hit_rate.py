@@ -11,7 +11,7 @@ Training: spa.reports.recommend.pairs_count(before=cut-off), the nightly learnin
 the sessions before a cut-off day (by default 90 days before the last session); its time
 is printed. Nothing is written, unless --nightly, which also times the nightly job
 itself (service_pairs_recompute over the whole history, writing ServicePair as the
-night would).
+night would; on a database without the reports tables, only its learning part).
 
 Evaluation, for every client with a session before the cut-off and one on or after it,
 "today" being the cut-off day: the top 3 of the same ranking as recommend_for
@@ -71,9 +71,14 @@ def main() -> None:
 
     if args.nightly:
         started = time.perf_counter()
-        stored = recommend.service_pairs_recompute()
+        if "reports_servicepair" in connection.introspection.table_names():
+            stored = recommend.service_pairs_recompute()
+            what = "service_pairs_recompute"
+        else:  # a database generated before the reports app: learn, write nothing
+            stored = len(recommend.pairs_count().learnt())
+            what = "pairs_count (no ServicePair table here: nothing written)"
         took = time.perf_counter() - started
-        print(f"nightly service_pairs_recompute (whole history): {took:.1f} s, {stored} pairs")
+        print(f"nightly {what}, whole history: {took:.1f} s, {stored} pairs")
 
     started = time.perf_counter()
     counts = recommend.pairs_count(before=cut)
