@@ -186,3 +186,32 @@ def test_a_service_the_guard_only_warns_about_is_not_suggested_either(
     assert services["facial"] not in [s.service for s in recommend_for(client=lan, limit=10)]
     # another client of the same history, without the condition, still gets it
     assert recommend_for(client=laser_then_peel["Khách 5"])[0].service == services["facial"]
+
+
+def test_the_sql_stream_of_postgresql_reads_the_same_days_as_the_orm(
+    make_client, technician_a, services
+):
+    from datetime import datetime, time
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from spa.reports.recommend import _visit_rows_orm, _visit_rows_pg
+    from spa.reports.rollups import day_start
+    from spa.treatments.services import SessionInput, session_log
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the SQL stream is PostgreSQL's")
+    hoa = make_client("Hoa")
+    yesterday = timezone.localdate() - timedelta(days=1)
+    # 23:30 and, an hour later, 00:30 local time: two days here, one in UTC
+    for day, when in ((yesterday - timedelta(days=1), time(23, 30)), (yesterday, time(0, 30))):
+        session_log(actor=technician_a, data=SessionInput(
+            client=hoa, branch=technician_a.branch, services=[services["facial"]],
+            performed_at=timezone.make_aware(datetime.combine(day, when)),
+            technicians=[technician_a],
+        ))  # fmt: skip
+    treat(hoa, technician_a, services["laser"], days_ago=30)
+    for before in (None, day_start(yesterday)):
+        assert sorted(_visit_rows_pg(before)) == sorted(_visit_rows_orm(before))
+    assert len(list(_visit_rows_pg(None))) == 3
