@@ -246,7 +246,7 @@ def recommend_for(*, client, limit: int = 3, today: date | None = None) -> list[
     )
     recent = [s for s, _last in history[:RECENT_SERVICES]]
     exclude = {s for s, last in history if last > today - JUST_HAD} | _booked(client, today)
-    ranked: list[tuple[int, str]] = []  # (service id, reason kind) in order
+    ranked: list[tuple[int, int | None, float]] = []  # (service, the one it followed, score)
     if recent:
         pairs = {
             (a, b): (n, lift)
@@ -254,14 +254,12 @@ def recommend_for(*, client, limit: int = 3, today: date | None = None) -> list[
                 "first_id", "then_id", "clients", "lift"
             )
         }
-        ranked = [(s, a) for s, _score, a in rank_next(recent=recent, pairs=pairs, exclude=exclude)]
+        ranked = [(s, a, sc) for s, sc, a in rank_next(recent=recent, pairs=pairs, exclude=exclude)]
     popular = popular_services(branch_id=client.branch_id, today=today)
-    taken = {s for s, _a in ranked}
-    ranked += [(s, None) for s in popular if s not in exclude and s not in taken]
-    services = Service.objects.filter(
-        pk__in={s for s, _a in ranked} | set(recent), is_active=True
-    ).in_bulk()
-    names = {pk: s.name for pk, s in services.items()}
+    taken = {s for s, _a, _sc in ranked}
+    ranked += [(s, None, 0.0) for s in popular if s not in exclude and s not in taken]
+    services = Service.objects.in_bulk({s for s, _a, _sc in ranked} | set(recent))
+    names = {pk: s.name for pk, s in services.items()}  # an inactive one may still be a reason
     # guard_check with no product finds only what a service's safety rules say: a
     # service without rules is never stopped, and needs no check (three queries each).
     ruled = set(
@@ -270,9 +268,9 @@ def recommend_for(*, client, limit: int = 3, today: date | None = None) -> list[
         )
     )
     out: list[Suggestion] = []
-    for service_id, first_id in ranked:
+    for service_id, first_id, score in ranked:
         service = services.get(service_id)
-        if service is None:
+        if service is None or not service.is_active:
             continue
         # The guard decides, as it would at the session; its findings are not shown.
         if service_id in ruled and guard_check(
@@ -285,7 +283,7 @@ def recommend_for(*, client, limit: int = 3, today: date | None = None) -> list[
             }  # fmt: skip
         else:
             reason = _("Popular at %(branch)s.") % {"branch": client.branch.name}
-        out.append(Suggestion(service=service, reason=reason))
+        out.append(Suggestion(service=service, reason=reason, score=score))
         if len(out) >= limit:
             break
     return out
