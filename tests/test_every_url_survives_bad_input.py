@@ -37,7 +37,7 @@ BAD_VALUES = ["abc", "-1", "1.5", HUGE, "0001-01-01", "9999-12-31", "31/02/2026"
               "a\x00b", "<script>alert(1)</script>", ""]  # fmt: skip
 BAD_QUERY_STRINGS = ["q=%ff%fe&date=%c3%28", "date=%00", "page=" + HUGE, "next=//evil.example"]
 QUERY_NAMES = ["q", "date", "day", "page", "service", "start", "branch", "size", "next", "a",
-               "b", "appointment", "technician", "language"]  # fmt: skip
+               "b", "appointment", "technician", "language", "week", "category", "after"]  # fmt: skip
 WATCHED = [Client, ClientPhone, ClientHealth, ConsentRecord, ConsentRequest, TreatmentSession,
            TreatmentPackage, SessionPhoto, Invoice, Payment, LedgerEntry, Appointment,
            StockMovement, AuditEntry, Segment]  # fmt: skip

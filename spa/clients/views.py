@@ -158,6 +158,9 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         context["custom_values"] = exports.custom_field_values(client)
     if health and context["health"] is not None:
         context["health_display"] = _health_display(health)
+    # "Due for Peel around 12/01" and "suggested next" come in their own request
+    # (spa.reports.views_due.client_next): the guard checks them, the profile waits for none.
+    context["next_services"] = access.can_see_recommendations(user) and not context["minimal"]
     return render(request, "clients/detail.html", context)
 
 

@@ -485,7 +485,7 @@ def clients_recompute(
 
 
 def _client_services(m, live: list[int], home: dict, tz) -> list[ClientService]:
-    from spa.reports.due import due_on
+    from spa.reports.due import due_on, package_left_of
 
     days: dict = defaultdict(set)
     for client_id, service_id, day in (
@@ -508,7 +508,8 @@ def _client_services(m, live: list[int], home: dict, tz) -> list[ClientService]:
             sessions=len(ordered), first_on=ordered[0], last_on=ordered[-1],
             mean_interval_days=interval,
             due_on=due_on(last_on=ordered[-1], own_interval=interval,
-                          typical_interval=typical.get(service_id)),
+                          typical_interval=typical.get(service_id),
+                          package=package_left_of(live, client_id, service_id)),
         ))  # fmt: skip
     return rows
 

@@ -17,6 +17,7 @@ MAIN_PAGES = [
     ("checkout", "sales:checkout", True),
     ("money", "sales:money", True),
     ("cash-report", "sales:report", False),
+    ("clients-due", "reports:due", False),
     ("account", "accounts:account", False),
     ("settings", "office:index", False),
     ("imports", "imports:jobs", False),
