@@ -59,7 +59,7 @@ def _line(label: str, seconds: list[float]) -> None:
     print(f"  {label:<44} p50 {p50:8.1f}  p95 {p95:8.1f}  max {top:8.1f} ms", flush=True)
 
 
-def pages(runs: int) -> None:
+def pages(runs: int, names: list[str]) -> None:
     for who, username in (
         ("owner, chain", OWNER_USERNAME),
         ("manager, branch", staff_username(1, "manager")),
@@ -67,7 +67,7 @@ def pages(runs: int) -> None:
         http = _http(username)
         print(f"\nReport pages ({who}), {runs} runs each:")
         for period in PERIODS:
-            for name in PAGES:
+            for name in names:
                 url = f"/reports/{name + '/' if name else ''}?period={period}"
 
                 def get(url=url, http=http):
@@ -87,27 +87,29 @@ def naive(runs: int) -> None:
     from django.utils import timezone
 
     from spa.reports.models import InvoiceDay, SalesDay, ServiceDay
+    from spa.reports.selectors import Period, Scope
     from spa.sales.models import Invoice, InvoiceLine
     from spa.treatments.models import SessionService
 
     today = timezone.localdate()
     start = today - timedelta(days=364)
+    year, chain = Period(start, today), Scope()
     lo = timezone.make_aware(timezone.datetime.combine(start, timezone.datetime.min.time()))
     queries = {
         "revenue by month, 12 months": (
             lambda: list(Invoice.objects.filter(issued_at__gte=lo).annotate(m=TruncMonth("issued_at"))
                          .values("m").annotate(Sum("total")).order_by()),
-            lambda: list(InvoiceDay.objects.filter(day__gte=start).values("day").annotate(Sum("total")).order_by()),
+            lambda: chain.figures(InvoiceDay, year, by=("date",)),
         ),
         "revenue by service, 12 months": (
             lambda: list(InvoiceLine.objects.filter(invoice__issued_at__gte=lo).values("service_id")
                          .annotate(Sum("amount")).order_by()),
-            lambda: list(SalesDay.objects.filter(day__gte=start).values("service_id").annotate(Sum("amount")).order_by()),
+            lambda: chain.figures(SalesDay, year, by=("service_id",)),
         ),
         "sessions by service, 12 months": (
             lambda: list(SessionService.objects.filter(session__performed_at__gte=lo, session__status="done")
                          .values("service_id").annotate(Count("id")).order_by()),
-            lambda: list(ServiceDay.objects.filter(day__gte=start).values("service_id").annotate(Sum("sessions")).order_by()),
+            lambda: chain.figures(ServiceDay, year, by=("service_id",)),
         ),
         "clients who came per month, 12 months": (
             lambda: list(SessionService.objects.filter(session__performed_at__gte=lo)
@@ -162,6 +164,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--max-load", type=float, default=0)
+    parser.add_argument(
+        "--pages", default=",".join(PAGES), help="which report pages (dashboard: empty)"
+    )
     args = parser.parse_args()
     setup_django()
     from django.conf import settings
@@ -177,7 +182,7 @@ def main() -> None:
     print(f"{connection.vendor}: {Client.objects.count():,} clients, "
           f"{TreatmentSession.objects.count():,} sessions, {Invoice.objects.count():,} invoices")  # fmt: skip
     print(machine_note())
-    pages(args.runs)
+    pages(args.runs, args.pages.split(","))
     naive(max(3, args.runs // 5))
     after_invoices(args.runs)
 
