@@ -27,7 +27,7 @@ from spa.reports.models import (
     ServiceStats,
     StaffDay,
 )
-from spa.reports.rollups import month_of, next_month, rollups_refresh, summed_fields
+from spa.reports.rollups import day_start, month_of, next_month, rollups_refresh, summed_fields
 
 AGE_BANDS = ["u25", "25", "35", "45", "55", ""]
 GENDERS = ["female", "male", "other", ""]
@@ -269,34 +269,52 @@ def _client_scope(scope: Scope) -> Q:
 
 def debts_ageing(scope: Scope, today: date | None = None) -> dict:
     """Open debts by age: each client's debt is the newest of what they left unpaid
-    (payments clear the oldest first), aged from the day it was left."""
+    (payments clear the oldest first), aged from the day it was left.
+
+    One statement: a running sum over each debtor's debt entries, newest first, keeps
+    the part of each entry still owed; the bands are summed in the database."""
+    from django.db import connection
+
+    from spa.clients.models import Client
     from spa.sales.models import Balance, LedgerEntry
 
     today = today or timezone.localdate()
-    open_debts = dict(
-        Balance.objects.filter(_client_scope(scope), account="debt", amount__gt=0).values_list(
-            "client_id", "amount"
+    cut_30 = day_start(today - timedelta(days=30))
+    cut_90 = day_start(today - timedelta(days=90))
+    branch_sql, params = "", []
+    if scope.branch_ids is not None:
+        if not scope.branch_ids:
+            return {"bands": {"0_30": 0, "31_90": 0, "90_plus": 0}, "total": 0, "clients": 0}
+        branch_sql = f"AND c.branch_id IN ({', '.join(['%s'] * len(scope.branch_ids))})"
+        params = list(scope.branch_ids)
+    sql = f"""
+        WITH owed AS (
+            SELECT b.client_id, b.amount AS owed FROM {Balance._meta.db_table} b
+            JOIN {Client._meta.db_table} c ON c.id = b.client_id
+            WHERE b.account = 'debt' AND b.amount > 0 {branch_sql}
+        ), entries AS (
+            SELECT e.amount, e.at, o.owed,
+                   SUM(e.amount) OVER (PARTITION BY e.client_id ORDER BY e.at DESC, e.id DESC)
+                     - e.amount AS newer
+            FROM {LedgerEntry._meta.db_table} e JOIN owed o ON o.client_id = e.client_id
+            WHERE e.account = 'debt' AND e.amount > 0
         )
-    )
+        SELECT CASE WHEN at >= %s THEN '0_30' WHEN at >= %s THEN '31_90' ELSE '90_plus' END,
+               SUM(CASE WHEN amount < owed - newer THEN amount ELSE owed - newer END)
+        FROM entries WHERE newer < owed GROUP BY 1
+    """  # noqa: S608 - table names from the models, values as parameters
     bands = {"0_30": 0, "31_90": 0, "90_plus": 0}
-    if not open_debts:
-        return {"bands": bands, "total": 0, "clients": 0}
-    left = dict(open_debts)
-    ids = list(open_debts)
-    for i in range(0, len(ids), 5_000):
-        for client_id, amount, at in (
-            LedgerEntry.objects.filter(client_id__in=ids[i : i + 5_000], account="debt", amount__gt=0)
-            .order_by("client_id", "-at", "-id")
-            .values_list("client_id", "amount", "at")
-        ):  # fmt: skip
-            part = min(amount, left[client_id])
-            if part <= 0:
-                continue
-            left[client_id] -= part
-            age = (today - timezone.localdate(at)).days
-            bands["0_30" if age <= 30 else "31_90" if age <= 90 else "90_plus"] += part
-    bands["90_plus"] += sum(v for v in left.values() if v > 0)  # older than the ledger
-    return {"bands": bands, "total": sum(open_debts.values()), "clients": len(open_debts)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, cut_30, cut_90])
+        for band, amount in cursor.fetchall():
+            bands[band] = int(amount or 0)
+        totals = Balance.objects.filter(account="debt", amount__gt=0)
+        if scope.branch_ids is not None:
+            totals = totals.filter(client__branch_id__in=scope.branch_ids)
+        t = totals.aggregate(total=Sum("amount"), n=Count("id"))
+    total = t["total"] or 0
+    bands["90_plus"] += total - sum(bands.values())  # owed beyond the ledger: the oldest
+    return {"bands": bands, "total": total, "clients": t["n"]}
 
 
 def liabilities(scope: Scope, today: date | None = None) -> dict:

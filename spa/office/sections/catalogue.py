@@ -34,6 +34,13 @@ class CategoryForm(forms.ModelForm):
         model = ServiceCategory
         fields = ["name", "position", "commission_percent"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commission_percent"].required = False  # empty: no commission
+
+    def clean_commission_percent(self):
+        return self.cleaned_data["commission_percent"] or 0
+
 
 register(Section(
     slug="categories", group="catalogue", order=10, title=_("Service categories"),
