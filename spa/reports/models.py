@@ -356,6 +356,19 @@ class ClientStats(Derived):
         ]
 
 
+class DebtOpen(Derived):
+    """What a client still owes, split by the day each part was left unpaid (payments
+    clear the oldest first): the debts' ageing is a sum over these rows."""
+
+    client_id = models.IntegerField(db_index=True)
+    branch_id = models.IntegerField()  # the client's branch
+    left_on = models.DateField()
+    amount = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["branch_id", "left_on"], name="debtopen_branch_left")]
+
+
 class ClientMonth(Derived):
     """A client's visits and spend in one month, at one branch."""
 

@@ -27,6 +27,7 @@ from spa.reports.models import (
     ClientStats,
     CohortMonth,
     DayMark,
+    DebtOpen,
     DemographicMonth,
     HourMonth,
     InvoiceDay,
@@ -50,12 +51,13 @@ def _models():
     # Imported late: these apps sit below reports, and their services call our marks.
     from spa.booking.models import Appointment
     from spa.clients.models import Client, ConsentRecord
-    from spa.sales.models import Balance, Invoice, InvoiceLine, Payment
+    from spa.sales.models import Balance, Invoice, InvoiceLine, LedgerEntry, Payment
     from spa.treatments.models import SessionProduct, SessionService, TreatmentSession
 
     return {
         "Appointment": Appointment, "Client": Client, "ConsentRecord": ConsentRecord,
         "Balance": Balance, "Invoice": Invoice, "InvoiceLine": InvoiceLine, "Payment": Payment,
+        "LedgerEntry": LedgerEntry,
         "SessionProduct": SessionProduct, "SessionService": SessionService,
         "TreatmentSession": TreatmentSession,
     }  # fmt: skip
@@ -411,7 +413,7 @@ def clients_recompute(
             by_id, first_visit__isnull=False
         ).values_list("first_visit", "branch_id", "source_id")
     }
-    for model in (ClientStats, ClientMonth, ClientService):
+    for model in (ClientStats, ClientMonth, ClientService, DebtOpen):
         model.objects.filter(by_id).delete()
     clients = list(
         m["Client"]
@@ -481,7 +483,34 @@ def clients_recompute(
     ])  # fmt: skip
     home = {c["pk"]: c["branch_id"] for c in clients}
     _bulk(ClientService, _client_services(m, live, home, tz))
+    _bulk(DebtOpen, _open_debts(m, {c: d for c, d in debt.items() if d > 0}, home, tz))
     return cohorts
+
+
+def _open_debts(m, owed: dict, home: dict, tz) -> list[DebtOpen]:
+    """Each debtor's debt, split over the entries that left it, newest first."""
+    rows = []
+    left = dict(owed)
+    oldest: dict = {}
+    for client_id, amount, at in (
+        m["LedgerEntry"].objects.filter(client_id__in=list(owed), account="debt", amount__gt=0)
+        .order_by("client_id", "-at", "-id").values_list("client_id", "amount", "at")
+    ):  # fmt: skip
+        day = timezone.localdate(at, tz)
+        oldest[client_id] = day
+        part = min(amount, left[client_id])
+        if part > 0:
+            left[client_id] -= part
+            rows.append(
+                DebtOpen(client_id=client_id, branch_id=home[client_id], left_on=day, amount=part)
+            )
+    for client_id, rest in left.items():
+        if rest > 0:  # owed beyond what the ledger explains: counted as the oldest
+            day = oldest.get(client_id, date(2000, 1, 1))
+            rows.append(
+                DebtOpen(client_id=client_id, branch_id=home[client_id], left_on=day, amount=rest)
+            )
+    return rows
 
 
 def _client_services(m, live: list[int], home: dict, tz) -> list[ClientService]:
@@ -619,7 +648,7 @@ def rollups_rebuild(*, progress=None) -> None:
                 months_recompute(first=month, last=month)
             say(f"days and months of {month:%Y-%m}")
             month = next_month(month)
-    for model in (ClientStats, ClientMonth, ClientService, CohortMonth):
+    for model in (ClientStats, ClientMonth, ClientService, CohortMonth, DebtOpen):
         model.objects.all().delete()
     top = m["Client"].objects.aggregate(top=Max("pk"))["top"] or 0
     step = 20_000

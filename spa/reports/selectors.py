@@ -27,7 +27,7 @@ from spa.reports.models import (
     ServiceStats,
     StaffDay,
 )
-from spa.reports.rollups import day_start, month_of, next_month, rollups_refresh, summed_fields
+from spa.reports.rollups import month_of, next_month, rollups_refresh, summed_fields
 
 AGE_BANDS = ["u25", "25", "35", "45", "55", ""]
 GENDERS = ["female", "male", "other", ""]
@@ -269,52 +269,23 @@ def _client_scope(scope: Scope) -> Q:
 
 def debts_ageing(scope: Scope, today: date | None = None) -> dict:
     """Open debts by age: each client's debt is the newest of what they left unpaid
-    (payments clear the oldest first), aged from the day it was left.
-
-    One statement: a running sum over each debtor's debt entries, newest first, keeps
-    the part of each entry still owed; the bands are summed in the database."""
-    from django.db import connection
-
-    from spa.clients.models import Client
-    from spa.sales.models import Balance, LedgerEntry
+    (payments clear the oldest first), aged from the day it was left (DebtOpen rows,
+    recomputed with the client)."""
+    from spa.reports.models import DebtOpen
 
     today = today or timezone.localdate()
-    cut_30 = day_start(today - timedelta(days=30))
-    cut_90 = day_start(today - timedelta(days=90))
-    branch_sql, params = "", []
+    rows = DebtOpen.objects.all()
     if scope.branch_ids is not None:
-        if not scope.branch_ids:
-            return {"bands": {"0_30": 0, "31_90": 0, "90_plus": 0}, "total": 0, "clients": 0}
-        branch_sql = f"AND c.branch_id IN ({', '.join(['%s'] * len(scope.branch_ids))})"
-        params = list(scope.branch_ids)
-    sql = f"""
-        WITH owed AS (
-            SELECT b.client_id, b.amount AS owed FROM {Balance._meta.db_table} b
-            JOIN {Client._meta.db_table} c ON c.id = b.client_id
-            WHERE b.account = 'debt' AND b.amount > 0 {branch_sql}
-        ), entries AS (
-            SELECT e.amount, e.at, o.owed,
-                   SUM(e.amount) OVER (PARTITION BY e.client_id ORDER BY e.at DESC, e.id DESC)
-                     - e.amount AS newer
-            FROM {LedgerEntry._meta.db_table} e JOIN owed o ON o.client_id = e.client_id
-            WHERE e.account = 'debt' AND e.amount > 0
-        )
-        SELECT CASE WHEN at >= %s THEN '0_30' WHEN at >= %s THEN '31_90' ELSE '90_plus' END,
-               SUM(CASE WHEN amount < owed - newer THEN amount ELSE owed - newer END)
-        FROM entries WHERE newer < owed GROUP BY 1
-    """  # noqa: S608 - table names from the models, values as parameters
-    bands = {"0_30": 0, "31_90": 0, "90_plus": 0}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, cut_30, cut_90])
-        for band, amount in cursor.fetchall():
-            bands[band] = int(amount or 0)
-        totals = Balance.objects.filter(account="debt", amount__gt=0)
-        if scope.branch_ids is not None:
-            totals = totals.filter(client__branch_id__in=scope.branch_ids)
-        t = totals.aggregate(total=Sum("amount"), n=Count("id"))
-    total = t["total"] or 0
-    bands["90_plus"] += total - sum(bands.values())  # owed beyond the ledger: the oldest
-    return {"bands": bands, "total": total, "clients": t["n"]}
+        rows = rows.filter(branch_id__in=scope.branch_ids)
+    t = rows.aggregate(
+        recent=Sum("amount", filter=Q(left_on__gte=today - timedelta(days=30))),
+        middle=Sum("amount", filter=Q(left_on__lt=today - timedelta(days=30),
+                                      left_on__gte=today - timedelta(days=90))),
+        old=Sum("amount", filter=Q(left_on__lt=today - timedelta(days=90))),
+        clients=Count("client_id", distinct=True),
+    )  # fmt: skip
+    bands = {"0_30": t["recent"] or 0, "31_90": t["middle"] or 0, "90_plus": t["old"] or 0}
+    return {"bands": bands, "total": sum(bands.values()), "clients": t["clients"]}
 
 
 def liabilities(scope: Scope, today: date | None = None) -> dict:

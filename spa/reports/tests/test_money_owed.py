@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from spa.reports.rollups import rollups_refresh
 from spa.reports.selectors import Scope, debts_ageing, liabilities
 from spa.sales.models import LedgerEntry, LineKind
 from spa.sales.services import Checkout, Line, checkout_issue, debt_pay, prepaid_top_up
@@ -30,6 +31,7 @@ def test_debts_are_aged_by_when_they_were_left_and_payments_clear_the_oldest_fir
     other = make_client("Lê Thị Mai", actor=receptionist_b)
     owe(receptionist_b, other, catalogue["facial"], 999_000)
 
+    rollups_refresh()
     mine = debts_ageing(Scope(branch_ids=(hoa.branch_id,)))
     assert mine == {"bands": {"0_30": 100_000, "31_90": 150_000, "90_plus": 0}, "total": 250_000,
                     "clients": 1}  # fmt: skip

@@ -23,6 +23,7 @@ from spa.reports.models import (
     ClientStats,
     CohortMonth,
     DayMark,
+    DebtOpen,
     DemographicMonth,
     HourMonth,
     InvoiceDay,
@@ -38,7 +39,7 @@ from spa.treatments.services import ProductUse, SessionInput, session_log
 
 ROLLUPS = (
     *TWINS, *TWINS.values(), HourMonth, DemographicMonth, ClientStats, ClientMonth,
-    ClientService, CohortMonth,
+    ClientService, CohortMonth, DebtOpen,
 )  # fmt: skip
 
 
