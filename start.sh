@@ -29,6 +29,8 @@ if [ ! -f .env ]; then
 fi
 
 .venv/bin/python manage.py migrate --noinput -v0
+# The reports' rollups of records that were there before the reports existed (once).
+.venv/bin/python manage.py rollups_rebuild --if-empty
 .venv/bin/python manage.py collectstatic --noinput -v0
 if [ "${NO_DEMO:-0}" != "1" ]; then
   .venv/bin/python manage.py seed_demo --if-empty

@@ -16,7 +16,7 @@ from spa.catalog.models import MovementReason, ProductKind
 from spa.catalog.services import stock_move
 from spa.clients.models import Client, Tier
 from spa.core.money import format_money
-from spa.reports.marks import day_touch
+from spa.reports.marks import clients_touch, day_touch
 from spa.sales.ledger import InsufficientBalance, ledger_post
 from spa.sales.models import (
     MONEY_IN,
@@ -442,6 +442,7 @@ def tier_refresh(*, client, program=None) -> str:
     if tier != current:
         Client.objects.filter(pk=client.pk).update(tier=tier)
         TierChange.objects.create(client=client, old=current, new=tier, spend=spend)
+        clients_touch([client.pk])  # the segments filter on the tier
         client.tier = tier
     return tier
 
