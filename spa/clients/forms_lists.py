@@ -27,7 +27,23 @@ MONTHS = [
 ANY = [("", pgettext_lazy("filter", "Any"))]
 
 
-class ClientListForm(forms.Form):
+class VisitDaysMixin:
+    """The "last visit after / before" days of a filter form: real days only."""
+
+    def _day(self, name):
+        day = self.cleaned_data.get(name)
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise forms.ValidationError(_("Enter a real day, as dd/mm/yyyy."))
+        return day
+
+    def clean_visit_after(self):
+        return self._day("visit_after")
+
+    def clean_visit_before(self):
+        return self._day("visit_before")
+
+
+class ClientListForm(VisitDaysMixin, forms.Form):
     branch = IdChoiceField(label=_("Branch"), queryset=Branch.objects.none(), required=False,
                            empty_label=pgettext_lazy("filter", "All branches"))  # fmt: skip
     tier = forms.ChoiceField(label=_("Tier"), choices=[*ANY, *Tier.choices], required=False)
@@ -60,18 +76,6 @@ class ClientListForm(forms.Form):
             del self.fields["branch"]  # their own branch only: nothing to choose
         for name in ("visit_after", "visit_before"):
             self.fields[name].widget.attrs["placeholder"] = _("dd/mm/yyyy")
-
-    def _day(self, name):
-        day = self.cleaned_data.get(name)
-        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-            raise forms.ValidationError(_("Enter a real day, as dd/mm/yyyy."))
-        return day
-
-    def clean_visit_after(self):
-        return self._day("visit_after")
-
-    def clean_visit_before(self):
-        return self._day("visit_before")
 
     def clean(self):
         data = super().clean()

@@ -9,12 +9,11 @@ from django.utils.translation import pgettext_lazy
 from spa.accounts.models import Branch
 from spa.catalog.models import Service, ServiceCategory
 from spa.clients.forms import DATE_WIDGET
-from spa.clients.forms_lists import ANY, MONTHS
+from spa.clients.forms_lists import ANY, MONTHS, VisitDaysMixin
 from spa.clients.models import Channel, ClientGroup, ClientSource, Gender, Tag, Tier
 from spa.core import access
 from spa.core.forms import IdChoiceField, IdMultipleChoiceField
 from spa.core.money import current_currency, format_money
-from spa.core.params import FIRST_DAY, LAST_DAY
 from spa.office.forms_money import MoneyField
 from spa.reports.segments import (
     AGE_BANDS,
@@ -40,7 +39,7 @@ def _any(label=None):
     return [("", label or pgettext_lazy("filter", "Any"))]
 
 
-class SegmentForm(forms.Form):
+class SegmentForm(VisitDaysMixin, forms.Form):
     """Every filter of a segment, plus its name when it is saved."""
 
     name = forms.CharField(label=_("Segment name"), max_length=120, required=False)
@@ -143,18 +142,6 @@ class SegmentForm(forms.Form):
             (title, [self[name] for name in names if name in self.fields])
             for title, names in self.GROUPS
         ]
-
-    def _day(self, name):
-        day = self.cleaned_data.get(name)
-        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-            raise forms.ValidationError(_("Enter a real day, as dd/mm/yyyy."))
-        return day
-
-    def clean_visit_after(self):
-        return self._day("visit_after")
-
-    def clean_visit_before(self):
-        return self._day("visit_before")
 
     def clean_name(self):
         return " ".join(self.cleaned_data.get("name", "").replace("\x00", "").split())
