@@ -2,9 +2,8 @@
 and from the POST that saves), and a definition told in words."""
 
 from django import forms
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from spa.accounts.models import Branch
 from spa.catalog.models import Service, ServiceCategory
@@ -205,7 +204,7 @@ def form_initial(definition: SegmentDefinition) -> dict:
 def definition_summary(definition: SegmentDefinition) -> list[str]:
     """The filters of a definition as words (a deleted tag or service says so)."""
     d, parts = definition, []
-    gone = _g("(deleted)")
+    gone = gettext("(deleted)")
 
     def name_of(model, pk):
         row = model.objects.filter(pk=pk).first()
@@ -215,57 +214,57 @@ def definition_summary(definition: SegmentDefinition) -> list[str]:
         parts.append(f"{label}: {value}")
 
     if d.branch_id:
-        said(_g("Branch"), name_of(Branch, d.branch_id))
+        said(gettext("Branch"), name_of(Branch, d.branch_id))
     if d.tiers:
-        said(_g("Tier"), ", ".join(str(dict(Tier.choices)[t]) for t in d.tiers))
+        said(gettext("Tier"), ", ".join(str(dict(Tier.choices)[t]) for t in d.tiers))
     if d.tag_ids:
         names = list(Tag.objects.filter(pk__in=d.tag_ids).values_list("name", flat=True))
-        said(_g("Tags"), ", ".join(names) or gone)
+        said(gettext("Tags"), ", ".join(names) or gone)
     if d.source_id:
-        said(_g("Source"), name_of(ClientSource, d.source_id))
+        said(gettext("Source"), name_of(ClientSource, d.source_id))
     if d.group_id:
-        said(_g("Group"), name_of(ClientGroup, d.group_id))
+        said(gettext("Group"), name_of(ClientGroup, d.group_id))
     if d.gender:
-        said(_g("Gender"), dict(Gender.choices)[d.gender])
+        said(gettext("Gender"), dict(Gender.choices)[d.gender])
     if d.age_bands:
         labels = {code: label for code, label, _lo, _hi in AGE_BANDS}
-        said(_g("Age"), ", ".join(str(labels[a]) for a in d.age_bands))
+        said(gettext("Age"), ", ".join(str(labels[a]) for a in d.age_bands))
     if d.birth_month:
-        said(_g("Birthday in"), dict(MONTHS)[d.birth_month])
+        said(gettext("Birthday in"), dict(MONTHS)[d.birth_month])
     if d.occupation:
-        said(_g("Occupation contains"), d.occupation)
+        said(gettext("Occupation contains"), d.occupation)
     if d.rfm_groups:
-        said(_g("Client group"), ", ".join(str(RFM_GROUP_LABELS[g][0]) for g in d.rfm_groups))
+        said(gettext("Client group"), ", ".join(str(RFM_GROUP_LABELS[g][0]) for g in d.rfm_groups))
     if d.visit_after:
-        said(_g("Last visit from"), d.visit_after.strftime("%d/%m/%Y"))
+        said(gettext("Last visit from"), d.visit_after.strftime("%d/%m/%Y"))
     if d.visit_before:
-        said(_g("Last visit until"), d.visit_before.strftime("%d/%m/%Y"))
+        said(gettext("Last visit until"), d.visit_before.strftime("%d/%m/%Y"))
     if d.visits_min:
-        said(_g("At least this many visits"), d.visits_min)
+        said(gettext("At least this many visits"), d.visits_min)
     if d.spend_band:
-        said(_g("Total spent"), SPEND_BAND[d.spend_band].label)
+        said(gettext("Total spent"), SPEND_BAND[d.spend_band].label)
     if d.spend_min is not None:
-        said(_g("Spent at least"), format_money(d.spend_min))
+        said(gettext("Spent at least"), format_money(d.spend_min))
     if d.spend_max is not None:
-        said(_g("Spent at most"), format_money(d.spend_max))
+        said(gettext("Spent at most"), format_money(d.spend_max))
     if d.has_debt:
-        parts.append(_g("Owes money"))
+        parts.append(gettext("Owes money"))
     if d.has_package:
-        parts.append(_g("Has a package with sessions left"))
+        parts.append(gettext("Has a package with sessions left"))
     if d.had_service_id or d.had_category_id or d.had_within_days:
         what = (
             name_of(Service, d.had_service_id) if d.had_service_id
             else name_of(ServiceCategory, d.had_category_id) if d.had_category_id
-            else _g("any service")
+            else gettext("any service")
         )  # fmt: skip
         if d.had_within_days:
-            within = dict(WITHIN).get(d.had_within_days) or _g("%(n)s days") % {
+            within = dict(WITHIN).get(d.had_within_days) or gettext("%(n)s days") % {
                 "n": d.had_within_days}  # fmt: skip
-            said(_g("Has had"), f"{what} ({_g('within the last')} {within})")
+            said(gettext("Has had"), f"{what} ({gettext('within the last')} {within})")
         else:
-            said(_g("Has had"), what)
+            said(gettext("Has had"), what)
     if d.never_service_id:
-        said(_g("Has never had the service"), name_of(Service, d.never_service_id))
+        said(gettext("Has never had the service"), name_of(Service, d.never_service_id))
     if d.consent_channel:
-        said(_g("Agrees to marketing by"), dict(Channel.choices)[d.consent_channel])
+        said(gettext("Agrees to marketing by"), dict(Channel.choices)[d.consent_channel])
     return [str(p) for p in parts]
