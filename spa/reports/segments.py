@@ -14,7 +14,6 @@ the rollup rows themselves, which is what keeps a count at a million clients fas
 The built-in segments (the six RFM groups, the spend bands) are ready-made definitions.
 """
 
-import logging
 from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 
@@ -34,10 +33,9 @@ from spa.clients.selectors_lists import (
 )
 from spa.core import access
 from spa.core.params import FIRST_DAY, LAST_DAY, MAX_ID
+from spa.office.audit import record_settings_change, snapshot
 from spa.reports.models import ClientService, ClientStats, Segment
 from spa.reports.rollups import CONSENT_CHANNELS, RFM_GROUPS, rollups_refresh
-
-log = logging.getLogger(__name__)
 
 DEFINITION_VERSION = 1
 MAX_AMOUNT = 10**15  # more đồng than any client spends: a bound for typed amounts
@@ -574,8 +572,7 @@ def segment_create(
         name=_clean_name(name), description=(description or "").replace("\x00", "").strip()[:255],
         definition=definition.to_json(), branch_id=branch_id, created_by=actor,
     ))  # fmt: skip
-    # Ids only: a segment's name or filters may say more than a log should keep.
-    log.info("segment %s created by user %s", segment.pk, actor.pk)
+    record_settings_change(actor=actor, obj=segment, before={})
     return segment
 
 
@@ -588,6 +585,7 @@ def segment_update(
     if segment_get_for_user(actor, segment.pk) is None:
         raise SegmentError(_("You may not change this segment."))
     locked = Segment.objects.select_for_update().get(pk=segment.pk)
+    before = snapshot(locked)
     if name is not None:
         locked.name = _clean_name(name)
     if description is not None:
@@ -596,7 +594,7 @@ def segment_update(
         bound, locked.branch_id = _bound(actor=actor, definition=definition)
         locked.definition = bound.to_json()
     _save(locked)
-    log.info("segment %s changed by user %s", locked.pk, actor.pk)
+    record_settings_change(actor=actor, obj=locked, before=before)
     return locked
 
 
@@ -605,5 +603,7 @@ def segment_delete(*, actor, segment: Segment) -> None:
     """Delete a saved segment (only one `actor` may use)."""
     if segment_get_for_user(actor, segment.pk) is None:
         raise SegmentError(_("You may not delete this segment."))
+    locked = Segment.objects.select_for_update().get(pk=segment.pk)
+    before = snapshot(locked)
     Segment.objects.filter(pk=segment.pk).delete()
-    log.info("segment %s deleted by user %s", segment.pk, actor.pk)
+    record_settings_change(actor=actor, obj=locked, before=before, after={})

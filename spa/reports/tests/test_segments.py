@@ -448,3 +448,21 @@ def test_the_first_members_are_the_latest_visitors_the_user_may_see(chain, owner
     mine = segment_members(user=manager_a, definition=came, limit=2)
     assert [m.client.full_name for m in mine] == ["Nguyễn Thị Hoa", "Lê Thị Mai"]
     assert mine[0].spend == 25_000_000 and mine[0].last_visit == ago(5).date()
+
+
+def test_saving_changing_and_deleting_a_segment_is_in_the_settings_history(owner):
+    from spa.audit.models import Action, AuditEntry
+    from spa.reports.segments import (
+        SegmentDefinition,
+        segment_create,
+        segment_delete,
+        segment_update,
+    )
+
+    segment = segment_create(actor=owner, name="Khách VIP Zalo",
+                             definition=SegmentDefinition(consent_channel="zalo"))  # fmt: skip
+    segment_update(actor=owner, segment=segment, name="Khách VIP nhận Zalo")
+    segment_delete(actor=owner, segment=segment)
+    entries = list(AuditEntry.objects.filter(action=Action.SETTINGS).order_by("id"))
+    assert len(entries) == 3 and all(e.actor == owner and e.client_id is None for e in entries)
+    assert entries[1].changes["name"] == ["Khách VIP Zalo", "Khách VIP nhận Zalo"]
