@@ -562,6 +562,11 @@ def _save(segment: Segment) -> Segment:
     return segment
 
 
+def _audited(segment: Segment) -> dict:
+    # The filters are JSON codes: the history names the segment, its branch and its note.
+    return snapshot(segment, fields=["name", "description", "branch"])
+
+
 @transaction.atomic
 def segment_create(
     *, actor, name: str, definition: SegmentDefinition, description: str = ""
@@ -572,7 +577,7 @@ def segment_create(
         name=_clean_name(name), description=(description or "").replace("\x00", "").strip()[:255],
         definition=definition.to_json(), branch_id=branch_id, created_by=actor,
     ))  # fmt: skip
-    record_settings_change(actor=actor, obj=segment, before={})
+    record_settings_change(actor=actor, obj=segment, before={}, after=_audited(segment))
     return segment
 
 
@@ -585,7 +590,7 @@ def segment_update(
     if segment_get_for_user(actor, segment.pk) is None:
         raise SegmentError(_("You may not change this segment."))
     locked = Segment.objects.select_for_update().get(pk=segment.pk)
-    before = snapshot(locked)
+    before = _audited(locked)
     if name is not None:
         locked.name = _clean_name(name)
     if description is not None:
@@ -594,7 +599,7 @@ def segment_update(
         bound, locked.branch_id = _bound(actor=actor, definition=definition)
         locked.definition = bound.to_json()
     _save(locked)
-    record_settings_change(actor=actor, obj=locked, before=before)
+    record_settings_change(actor=actor, obj=locked, before=before, after=_audited(locked))
     return locked
 
 
@@ -604,6 +609,6 @@ def segment_delete(*, actor, segment: Segment) -> None:
     if segment_get_for_user(actor, segment.pk) is None:
         raise SegmentError(_("You may not delete this segment."))
     locked = Segment.objects.select_for_update().get(pk=segment.pk)
-    before = snapshot(locked)
+    before = _audited(locked)
     Segment.objects.filter(pk=segment.pk).delete()
     record_settings_change(actor=actor, obj=locked, before=before, after={})
