@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "spa.desk",
     "spa.imports",
     "spa.reports",
+    "spa.campaigns",
     "huey.contrib.djhuey",
 ]
 

@@ -374,6 +374,7 @@ class ConsentMethod(models.TextChoices):
     ONLINE = "online", _("Online form")
     PHONE = "phone", _("By phone")
     IMPORTED = "imported", _("Imported from the old records")
+    OPT_OUT = "opt_out", _("Opted out from a message")
 
 
 class ConsentRecord(models.Model):

@@ -375,6 +375,11 @@ class Voucher(models.Model):
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     max_uses = models.PositiveIntegerField(_("uses allowed"), default=1)
     used = models.PositiveIntegerField(default=0)
+    # A campaign's voucher is made for one client: only they can use it.
+    client = models.ForeignKey(
+        Client, verbose_name=_("for client"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="vouchers",
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("voucher")
