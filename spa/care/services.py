@@ -117,7 +117,7 @@ def survey_answer(*, token: str, scores: Scores) -> Feedback:
 
 
 def survey_state(invite: SurveyInvite) -> str:
-    """"open", "used" or "expired"."""
+    """ "open", "used" or "expired"."""
     if Feedback.objects.filter(invite=invite).exists():
         return "used"
     return "expired" if invite.expires_at <= timezone.now() else "open"
@@ -179,7 +179,9 @@ def care_task_resolve(*, actor, task: CareTask, resolution: str) -> CareTask:
     return task
 
 
-def queue_item_done(*, actor, kind: str, client, ref: str, action: str, note: str = "") -> QueueDone:
+def queue_item_done(
+    *, actor, kind: str, client, ref: str, action: str, note: str = ""
+) -> QueueDone:
     """Mark one item of the care queue as dealt with, for everyone, once."""
     try:
         with transaction.atomic():

@@ -1,4 +1,16 @@
 from django.urls import path
 
+from spa.care import views, views_queue, views_report, views_settings
+
 app_name = "care"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views_queue.queue, name="queue"),
+    path("done/", views_queue.done, name="queue_done"),
+    path("tasks/", views.task_list, name="tasks"),
+    path("tasks/<int:pk>/", views.task_detail, name="task"),
+    path("report/", views_report.report, name="report"),
+    path("settings/", views_settings.care_settings, name="settings"),
+    path("clients/<int:client_id>/feedback/", views.client_feedback, name="client_feedback"),
+    path("feedback/<int:pk>/complaint/", views.mark_complaint, name="complaint"),
+]

@@ -1,4 +1,10 @@
 from django.urls import path
 
+from spa.care import views_public
+
 app_name = "care_public"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("<str:token>/", views_public.survey, name="survey"),
+    path("<str:token>/thanks/", views_public.thanks, name="thanks"),
+]
