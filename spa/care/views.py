@@ -31,7 +31,7 @@ def client_feedback(request: HttpRequest, client_id: int) -> HttpResponse:
     client = client_get_for_user(request.user, client_id)
     if client is None or client.merged_into_id:
         raise Http404
-    form = StaffFeedbackForm(request.POST or None)
+    form = StaffFeedbackForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.feedback_record(actor=request.user, client=client,
                                  method=form.cleaned_data["method"], scores=form.scores(),
@@ -78,7 +78,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(access.can_see_care_tasks(request.user))
     task = get_object_or_404(selectors.care_tasks_for(request.user), pk=pk)
     may_resolve = access.can_resolve_care_task(request.user, task.branch_id)
-    form = ResolveForm(request.POST or None)
+    form = ResolveForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         _require(may_resolve)
         if task.status == TaskStatus.OPEN and form.is_valid():

@@ -39,7 +39,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         state = survey_state(invite)
         if state != "open":
             return _closed(request, invite, state)
-        form = SurveyForm(request.POST or None)
+        form = SurveyForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
                 survey_answer(token=token, scores=form.scores())

@@ -25,7 +25,7 @@ def care_settings(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     current = CareSettings.current()
     before = snapshot(current, FIELDS)
-    form = CareSettingsForm(request.POST or None, instance=current)
+    form = CareSettingsForm(request.POST if request.method == "POST" else None, instance=current)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             saved = form.save()

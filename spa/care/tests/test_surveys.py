@@ -78,9 +78,7 @@ def _due(invite):
     SurveyInvite.objects.filter(pk=invite.pk).update(due_at=timezone.now() - timedelta(seconds=1))
 
 
-def test_delivery_sends_one_email_in_the_clients_language_with_the_link(
-    emailing_client, log_visit
-):
+def test_delivery_sends_one_email_in_the_clients_language_with_the_link(emailing_client, log_visit):
     log_visit(emailing_client(language="en"))
     invite = SurveyInvite.objects.get()
     _due(invite)
