@@ -8,9 +8,9 @@ urlpatterns = [
     path("", views_queue.queue, name="queue"),
     path("done/", views_queue.done, name="queue_done"),
     path("tasks/", views.task_list, name="tasks"),
-    path("tasks/<int:pk>/", views.task_detail, name="task"),
+    path("tasks/<int:task_id>/", views.task_detail, name="task"),
     path("report/", views_report.report, name="report"),
     path("settings/", views_settings.care_settings, name="settings"),
     path("clients/<int:client_id>/feedback/", views.client_feedback, name="client_feedback"),
-    path("feedback/<int:pk>/complaint/", views.mark_complaint, name="complaint"),
+    path("feedback/<int:feedback_id>/complaint/", views.mark_complaint, name="complaint"),
 ]

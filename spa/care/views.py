@@ -49,9 +49,9 @@ def client_feedback(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_complaint(request: HttpRequest, pk: int) -> HttpResponse:
+def mark_complaint(request: HttpRequest, feedback_id: int) -> HttpResponse:
     _require(access.can_record_feedback(request.user))
-    feedback = get_object_or_404(selectors.feedback_visible_to(request.user), pk=pk)
+    feedback = get_object_or_404(selectors.feedback_visible_to(request.user), pk=feedback_id)
     services.feedback_mark_complaint(actor=request.user, feedback=feedback)
     messages.success(request, _("Marked as a complaint: a care task is open."))
     return redirect("care:client_feedback", client_id=feedback.client_id)
@@ -74,9 +74,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     _require(access.can_see_care_tasks(request.user))
-    task = get_object_or_404(selectors.care_tasks_for(request.user), pk=pk)
+    task = get_object_or_404(selectors.care_tasks_for(request.user), pk=task_id)
     may_resolve = access.can_resolve_care_task(request.user, task.branch_id)
     form = ResolveForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -89,7 +89,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.info(request, _("Someone resolved this task first."))
             else:
                 messages.success(request, _("Care task resolved."))
-            return redirect("care:task", pk=task.pk)
+            return redirect("care:task", task_id=task.pk)
     return render(request, "care/task.html",
                   {"task": task, "form": form, "may_resolve": may_resolve and task.status == TaskStatus.OPEN},
                   status=400 if form.errors else 200)  # fmt: skip

@@ -31,8 +31,8 @@ def _closed(request, invite, why: str) -> HttpResponse:
 
 @ratelimit(key="ip", rate="60/m", block=True)
 @ratelimit(key="ip", rate="20/h", method="POST", block=True)
-def survey(request: HttpRequest, token: str) -> HttpResponse:
-    invite = SurveyInvite.objects.select_related("branch", "client").filter(token=token).first()
+def survey(request: HttpRequest, survey_token: str) -> HttpResponse:
+    invite = SurveyInvite.objects.select_related("branch", "client").filter(token=survey_token).first()
     with translation.override(_language(request, invite)):
         if invite is None:
             return _closed(request, None, "unknown")
@@ -42,10 +42,10 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         form = SurveyForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
-                survey_answer(token=token, scores=form.scores())
+                survey_answer(token=survey_token, scores=form.scores())
             except SurveyClosed as exc:
                 return _closed(request, invite, exc.why)
-            return redirect("care_public:thanks", token=token)
+            return redirect("care_public:thanks", survey_token=survey_token)
         status = 400 if request.method == "POST" else 200
         return render(request, "care/public/survey.html", {
             "form": form, "invite": invite, "branch": invite.branch,
@@ -54,11 +54,11 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @ratelimit(key="ip", rate="60/m", block=True)
-def thanks(request: HttpRequest, token: str) -> HttpResponse:
-    invite = SurveyInvite.objects.select_related("branch").filter(token=token).first()
+def thanks(request: HttpRequest, survey_token: str) -> HttpResponse:
+    invite = SurveyInvite.objects.select_related("branch").filter(token=survey_token).first()
     with translation.override(_language(request, invite)):
         if invite is None:
             return _closed(request, None, "unknown")
         if survey_state(invite) != "used":
-            return redirect("care_public:survey", token=token)
+            return redirect("care_public:survey", survey_token=survey_token)
         return render(request, "care/public/thanks.html", {"branch": invite.branch})
