@@ -32,7 +32,9 @@ def _closed(request, invite, why: str) -> HttpResponse:
 @ratelimit(key="ip", rate="60/m", block=True)
 @ratelimit(key="ip", rate="20/h", method="POST", block=True)
 def survey(request: HttpRequest, survey_token: str) -> HttpResponse:
-    invite = SurveyInvite.objects.select_related("branch", "client").filter(token=survey_token).first()
+    invite = (
+        SurveyInvite.objects.select_related("branch", "client").filter(token=survey_token).first()
+    )
     with translation.override(_language(request, invite)):
         if invite is None:
             return _closed(request, None, "unknown")
