@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "spa.desk",
     "spa.imports",
     "spa.reports",
+    "spa.care",
     "spa.campaigns",
     "huey.contrib.djhuey",
 ]
@@ -273,6 +274,8 @@ REMINDER_RETRY_SECONDS = env.int("REMINDER_RETRY_SECONDS", default=60)
 # mid-send is given up on after it, and the reminder is tried again. Longer than any
 # one send can take (the gateway and SMTP time out after 10 and 15 s).
 REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=120)
+# The address clients reach the product at, for links sent to them (survey pages).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 
 # --- Email and caches --------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

@@ -19,6 +19,9 @@ from conftest import ROLES, tomorrow_at
 from spa.audit.models import AuditEntry
 from spa.booking.models import Appointment, CalendarFeed
 from spa.booking.services import Booking, appointment_book
+from spa.care.models import CareTask, Feedback, QueueDone
+from spa.care.services import Scores, feedback_record
+from spa.care.surveys import survey_plan
 from spa.catalog.models import StockMovement
 from spa.clients.models import Client, ClientHealth, ClientPhone, ConsentRecord, ConsentRequest
 from spa.clients.services import client_health_update, consent_request_add
@@ -40,7 +43,7 @@ QUERY_NAMES = ["q", "date", "day", "page", "service", "start", "branch", "size",
                "b", "appointment", "technician", "language", "week", "category", "after"]  # fmt: skip
 WATCHED = [Client, ClientPhone, ClientHealth, ConsentRecord, ConsentRequest, TreatmentSession,
            TreatmentPackage, SessionPhoto, Invoice, Payment, LedgerEntry, Appointment,
-           StockMovement, AuditEntry, Segment]  # fmt: skip
+           StockMovement, AuditEntry, Segment, Feedback, CareTask, QueueDone]  # fmt: skip
 
 
 def url_patterns(patterns=None, prefix=""):
@@ -85,7 +88,11 @@ def world(people, make_client, receptionist_a, technician_a, manager_a, catalogu
     job = _import_ready(people["owner"], branch_a)
     segment = segment_create(actor=manager_a, name="Khách Zalo", definition=SegmentDefinition(
         consent_channel="zalo", had_service_id=catalogue["facial"].pk, had_within_days=183))  # fmt: skip
+    invite = survey_plan(session_id=session.pk)  # planned on commit; no commit in this test
+    feedback = feedback_record(actor=receptionist_a, client=hoa, method="phone",
+                               scores=Scores(overall=1, comment="Chờ lâu"))  # fmt: skip
     ids = {
+        "survey_token": invite.token, "feedback_id": feedback.pk, "task_id": feedback.task.pk,
         "client_id": hoa.pk, "request_id": request.pk, "session_id": session.pk,
         "photo_id": session.photos.first().pk, "appointment_id": appointment.pk,
         "invoice_id": invoice.pk, "reward_id": ReferralReward.objects.get().pk,

@@ -27,6 +27,8 @@ class Action(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("Failed login")
     SETTINGS = "settings", _("Settings changed")
     IMPORT = "import", _("Imported")
+    FEEDBACK = "feedback", _("Feedback")
+    CARE = "care", _("Client care")
 
 
 class AuditEntry(models.Model):

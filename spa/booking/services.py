@@ -347,8 +347,9 @@ def series_book(
 # --- Reminders ------------------------------------------------------------------
 
 
-def _consented_channel(client: Client) -> tuple[str | None, str]:
-    """The client's preferred channel if they consented to it, else (None, why not)."""
+def consented_channel(client: Client) -> tuple[str | None, str]:
+    """The client's preferred channel if they consented to it, else (None, why not); the
+    one rule for reminders and surveys (spa.care)."""
     if not client.preferred_channel:
         return None, ReminderReason.NO_CHANNEL
     consent = client_current_consents(client).get(client.preferred_channel)
@@ -365,7 +366,7 @@ def _plan_reminders(appointment: Appointment) -> list[Reminder]:
     """Create the appointment's reminders; the ones that cannot go out are recorded
     as 'not sent' with the reason, so staff see why on the appointment. A reminder
     whose time has already passed when the booking is made is never sent late."""
-    channel, why_not = _consented_channel(appointment.client)
+    channel, why_not = consented_channel(appointment.client)
     now = timezone.now()
     pending = []
     for offset in SpaSettings.current().reminder_offsets or []:

@@ -340,6 +340,10 @@ def capabilities(user) -> dict[str, bool]:
         "business_reports": can_see_business_reports(user),
         "segments": can_manage_segments(user),
         "due_list": can_see_due_list(user),
+        "record_feedback": can_record_feedback(user),
+        "care_tasks": can_see_care_tasks(user),
+        "care_report": can_see_care_report(user),
+        "care_queue": can_use_care_queue(user),
     }
 
 
@@ -410,3 +414,52 @@ def can_see_due_list(user) -> bool:
 def can_see_recommendations(user) -> bool:
     """The next-service suggestion on a profile: whoever serves or books the client."""
     return _role(user) is not None
+
+
+# --- Care: feedback, care tasks, the care queue (spa.care) ---
+# Technicians get none of these pages: the feedback names the technician and carries the
+# client's own words, and the queue is the desk's phone list. They keep their figures in
+# the reports.
+
+
+def can_record_feedback(user) -> bool:
+    """Take down feedback given in person or by phone; mark a comment as a complaint."""
+    return _role(user) in (Role.OWNER, Role.MANAGER, Role.RECEPTIONIST)
+
+
+def can_see_care_tasks(user) -> bool:
+    """The care tasks page: the owner every branch, a manager their own."""
+    return _role(user) == Role.OWNER or (_role(user) == Role.MANAGER and bool(user.branch_id))
+
+
+def can_resolve_care_task(user, branch_id: int | None) -> bool:
+    role = _role(user)
+    return role == Role.OWNER or (role == Role.MANAGER and user.branch_id == branch_id)
+
+
+def can_see_care_report(user) -> bool:
+    """Scores and comments: the owner for the chain or a branch, a manager their branch."""
+    return can_see_care_tasks(user)
+
+
+def care_branch_ids(user) -> list[int] | None:
+    """The branches whose feedback, tasks and queue `user` may see: None means every one."""
+    role = _role(user)
+    if role == Role.OWNER:
+        return None
+    if role in (Role.MANAGER, Role.RECEPTIONIST) and user.branch_id:
+        return [user.branch_id]
+    return []
+
+
+def can_use_care_queue(user) -> bool:
+    """Today's calls and messages (check-ins, due, lapsed, birthdays, care tasks)."""
+    role = _role(user)
+    return role == Role.OWNER or (
+        role in (Role.MANAGER, Role.RECEPTIONIST) and bool(user.branch_id)
+    )
+
+
+def can_manage_care_settings(user) -> bool:
+    """Survey delay and expiry, low-score thresholds, lapsed days, check-ins: the owner."""
+    return _role(user) == Role.OWNER

@@ -111,11 +111,20 @@ def session_log(
     try:
         with transaction.atomic():
             session = _session_write(actor, data, processed, saved_files, findings, override)
+            _survey_after(session)
     except BaseException:
         for stored in saved_files:
             stored.storage.delete(stored.name)
         raise
     return session
+
+
+def _survey_after(session: TreatmentSession) -> None:
+    """Once the session is committed, plan the visit's survey (spa.care); a failure there
+    is logged and never undoes the session."""
+    from spa.care.surveys import survey_plan
+
+    transaction.on_commit(lambda: survey_plan(session_id=session.pk), robust=True)
 
 
 def _session_write(actor, data: SessionInput, processed, saved_files, findings, override):

@@ -24,6 +24,11 @@ MAIN_PAGES = [
     ("reports", "reports:dashboard", False),
     ("segments", "reports:segments", False),
     ("segment-new", "reports:segment_new", False),
+    ("care-queue", "care:queue", False),
+    ("care-tasks", "care:tasks", False),
+    ("care-report", "care:report", False),
+    ("care-settings", "care:settings", False),
+    ("client-feedback", "care:client_feedback", True),
 ]
 # The reports (each a page of reports:report), over a year so every section has rows.
 REPORT_PAGES = ["revenue", "money", "clients", "staff", "services"]
@@ -48,7 +53,16 @@ def main_pages(client_id: int, job_id: int | None = None) -> list[tuple[str, str
     if job_id is not None:
         pages += [(name, reverse(url_name, args=[job_id])) for name, url_name in IMPORT_PAGES]
     pages += [(name, reverse(url_name, args=args)) for name, url_name, args in FIXED_PAGES]
+    from spa.care.models import CareTask, SurveyInvite
     from spa.reports.models import Segment
+
+    task = CareTask.objects.order_by("pk").first()
+    if task is not None:
+        pages.append(("care-task", reverse("care:task", args=[task.pk])))
+    # The public survey page (no login needed; it opens for staff too).
+    invite = SurveyInvite.objects.order_by("pk").first()
+    if invite is not None:
+        pages.append(("survey", reverse("care_public:survey", args=[invite.token])))
 
     segment = Segment.objects.order_by("pk").first()
     if segment is not None:
