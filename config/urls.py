@@ -18,6 +18,7 @@ urlpatterns = [
     path("treatments/", include("spa.treatments.urls")),
     path("calendar/", include("spa.booking.urls")),
     path("book/", include("spa.booking.urls_public")),
+    path("m/", include("spa.campaigns.urls_public")),
     path("sales/", include("spa.sales.urls")),
     path("settings/", include("spa.office.urls")),
     path("imports/", include("spa.imports.urls")),
