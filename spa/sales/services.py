@@ -162,7 +162,9 @@ def _voucher_for(code: str, client: Client | None = None) -> Voucher:
     if voucher.client_id and client is not None and voucher.client_id != client.pk:
         merged = Client.objects.filter(pk=voucher.client_id, merged_into_id=client.pk).exists()
         if not merged:
-            raise CheckoutError(_("This voucher was given to another client and only they can use it."))
+            raise CheckoutError(
+                _("This voucher was given to another client and only they can use it.")
+            )
     if voucher.used >= voucher.max_uses:
         raise CheckoutError(_("This voucher has been used up."))
     return voucher

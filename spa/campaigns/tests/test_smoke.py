@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 def test_a_campaign_reaches_the_consenting_client_and_skips_the_other(
     make_campaign, make_client, consent, owner
 ):
-    hoa = make_client("Nguyễn Thị Hoa", email="hoa@example.com", gender="female", preferred_channel="email")
+    hoa = make_client(
+        "Nguyễn Thị Hoa", email="hoa@example.com", gender="female", preferred_channel="email"
+    )
     nam = make_client("Trần Văn Nam", email="nam@example.com", gender="male")
     consent(hoa, "email")
     campaign = make_campaign()
