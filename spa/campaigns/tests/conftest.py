@@ -43,3 +43,35 @@ def consent(receptionist_a):
         )
 
     return give
+
+
+@pytest.fixture
+def gateway(db):
+    """A local SMS/Zalo gateway that records what it is sent (key -> body)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from spa.accounts.models import SpaSettings
+
+    got = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            got.setdefault(self.headers.get("Idempotency-Key"), body)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/send"
+    SpaSettings.objects.update_or_create(
+        pk=1, defaults={"sms_gateway_url": url, "zalo_gateway_url": url}
+    )
+    yield got
+    server.shutdown()
