@@ -274,8 +274,13 @@ REMINDER_RETRY_SECONDS = env.int("REMINDER_RETRY_SECONDS", default=60)
 # mid-send is given up on after it, and the reminder is tried again. Longer than any
 # one send can take (the gateway and SMTP time out after 10 and 15 s).
 REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=120)
-# The address clients reach the product at, for links sent to them (survey pages).
+# The address clients reach the product at, for the links sent to them (survey pages,
+# a campaign's click and opt-out links).
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
+# Campaigns: a worker's claim on a batch of recipients lasts this long (as reminders'),
+# and it sends up to this many recipients per claim.
+CAMPAIGN_LEASE_SECONDS = env.int("CAMPAIGN_LEASE_SECONDS", default=120)
+CAMPAIGN_BATCH = env.int("CAMPAIGN_BATCH", default=200)
 
 # --- Email and caches --------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

@@ -20,6 +20,7 @@ urlpatterns = [
     path("book/", include("spa.booking.urls_public")),
     path("care/", include("spa.care.urls")),
     path("s/", include("spa.care.urls_public")),
+    path("m/", include("spa.campaigns.urls_public")),
     path("sales/", include("spa.sales.urls")),
     path("settings/", include("spa.office.urls")),
     path("imports/", include("spa.imports.urls")),

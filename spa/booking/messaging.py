@@ -126,16 +126,28 @@ def _mail_connection(spa: SpaSettings | None):
     return connection, spa.smtp_from or None
 
 
+def mail_connection(spa: SpaSettings | None):
+    """An open-able connection to the spa's SMTP server (or Django's mail backend), to
+    send many messages over one connection (campaigns), and the sender address."""
+    connection, sender = _mail_connection(spa)
+    return connection or get_connection(), sender
+
+
 def send_email(
-    to: str, subject: str, text: str, *, message_id: str = "", spa: SpaSettings | None = None
-) -> str:
+    to: str, subject: str, text: str, *, message_id: str = "", spa: SpaSettings | None = None,
+    headers: dict | None = None, connection=None, sender: str | None = None,
+) -> str:  # fmt: skip
     """Send through the spa's SMTP server (or Django's mail backend). A stable
-    Message-ID lets the receiving side recognise a repeat of the same reminder."""
+    Message-ID lets the receiving side recognise a repeat of the same reminder. A
+    campaign passes its own open `connection` (and `sender`) and extra `headers`."""
     if not to:
         raise NotConfigured("no_email", "no e-mail address")
-    headers = {"Message-ID": f"<{message_id}@{DNS_NAME.get_fqdn()}>"} if message_id else {}
+    headers = dict(headers or {})
+    if message_id:
+        headers["Message-ID"] = f"<{message_id}@{DNS_NAME.get_fqdn()}>"
     try:
-        connection, sender = _mail_connection(spa)
+        if connection is None:
+            connection, sender = _mail_connection(spa)
         EmailMessage(
             subject=subject, body=text, to=[to], headers=headers, from_email=sender,
             connection=connection,
@@ -146,11 +158,13 @@ def send_email(
 
 
 def send_gateway(
-    channel: str, to: str, text: str, spa: SpaSettings, *, key: str = "", attempt: int = 1
-) -> str:
+    channel: str, to: str, text: str, spa: SpaSettings, *, key: str = "", attempt: int = 1,
+    session: requests.Session | None = None,
+) -> str:  # fmt: skip
     """POST the message to the spa's SMS/Zalo gateway. `key` is the same for every
     attempt of one message (header Idempotency-Key and field idempotency_key), so the
-    gateway can drop a repeat sent after a crash; `attempt` counts the tries."""
+    gateway can drop a repeat sent after a crash; `attempt` counts the tries. A
+    campaign passes a `session` to keep the connection open between messages."""
     url = spa.sms_gateway_url if channel == Channel.SMS else spa.zalo_gateway_url
     token = spa.sms_gateway_token if channel == Channel.SMS else spa.zalo_gateway_token
     if not url:
@@ -159,7 +173,7 @@ def send_gateway(
     if key:
         headers["Idempotency-Key"] = key
     try:
-        response = requests.post(
+        response = (session or requests).post(
             url,
             json={"channel": channel, "to": to, "message": text, "idempotency_key": key,
                   "attempt": attempt},

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db import IntegrityError, models, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -538,9 +539,15 @@ def _move_other_records(absorbed: Client, survivor: Client) -> None:
             continue
         if rel.get_accessor_name() in _MERGE_HANDLED:
             continue
-        rel.related_model._base_manager.filter(**{rel.field.name: absorbed}).update(
-            **{rel.field.name: survivor}
-        )
+        rows = rel.related_model._base_manager.filter(**{rel.field.name: absorbed})
+        if rel.get_accessor_name() == "campaign_messages":
+            # One message per campaign run: a run both profiles are on stays with the
+            # absorbed copy (and is skipped as merged), the others follow the person.
+            both = rel.related_model._base_manager.filter(
+                client=survivor, campaign_id=OuterRef("campaign_id"), run=OuterRef("run")
+            )
+            rows = rows.exclude(Exists(both))
+        rows.update(**{rel.field.name: survivor})
 
 
 def _private_files_of(client_ids: set[int]) -> list[str]:

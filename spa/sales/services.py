@@ -153,11 +153,18 @@ def _check_lines(lines: list[Line]) -> None:
             )
 
 
-def _voucher_for(code: str) -> Voucher:
+def _voucher_for(code: str, client: Client | None = None) -> Voucher:
     voucher = Voucher.objects.filter(code__iexact=code.strip()).first()
     today = timezone.localdate()
     if voucher is None or (voucher.valid_until and voucher.valid_until < today):
         raise CheckoutError(_("This voucher does not exist or has expired."))
+    # A campaign's voucher was made for one client (merged copies of them count as them).
+    if voucher.client_id and client is not None and voucher.client_id != client.pk:
+        merged = Client.objects.filter(pk=voucher.client_id, merged_into_id=client.pk).exists()
+        if not merged:
+            raise CheckoutError(
+                _("This voucher was given to another client and only they can use it.")
+            )
     if voucher.used >= voucher.max_uses:
         raise CheckoutError(_("This voucher has been used up."))
     return voucher
@@ -187,7 +194,7 @@ def checkout_quote(*, data: Checkout, client: Client | None = None, program=None
     remaining -= amount_cut
     voucher, voucher_cut = None, 0
     if data.voucher_code.strip():
-        voucher = _voucher_for(data.voucher_code)
+        voucher = _voucher_for(data.voucher_code, client)
         voucher_cut = min(remaining, _percent(remaining, voucher.percent) + voucher.amount)
         remaining -= voucher_cut
     points, points_value = 0, 0
