@@ -170,7 +170,7 @@ SENTENCE_KEYS = {
     "invoice", "credit_note", "prepaid_top_up", "prepaid_refund", "debt_payment", "deposit",
     "deposit_forfeited", "referral_reward", "package", "patch_test", "appointment",
     "appointment_status", "appointment_confirmed", "merged_into", "merged_from", "session",
-    "logged_by",
+    "logged_by", "feedback", "care",
 }  # fmt: skip
 
 
@@ -342,6 +342,12 @@ def entry_sentence(entry) -> str:
         return str(_("Failed login."))
     if action == Action.IMPORT:
         return _import_sentence(entry)
+    if action in (Action.FEEDBACK, Action.CARE):
+        from spa.care import history
+
+        if action == Action.FEEDBACK:
+            return history.feedback_sentence(changes)
+        return history.care_sentence(changes)
     return str(entry.get_action_display())
 
 

@@ -64,13 +64,18 @@ def _visit_of(session: TreatmentSession | None) -> dict:
     return {"technician": technician, "service_id": line.service_id if line else None}
 
 
-def _summary(feedback: Feedback) -> str:
-    parts = [f"{feedback.overall}/5"]
-    if feedback.recommend is not None:
-        parts.append(f"{feedback.recommend}/10")
-    if feedback.comment:
-        parts.append(feedback.comment)
-    return " · ".join(parts)
+def _feedback_record(feedback: Feedback, *, complaint_marked: bool = False) -> dict:
+    """What the history keeps of a feedback (spa.care.history reads it): the scores, not
+    the comment, which stays on the feedback page (it may speak of the skin)."""
+    return {"feedback": [None, {
+        "id": feedback.pk, "method": feedback.method, "overall": feedback.overall,
+        "recommend": feedback.recommend, "commented": bool(feedback.comment),
+        "complaint": feedback.is_complaint or complaint_marked, "marked": complaint_marked,
+    }]}  # fmt: skip
+
+
+def _care_record(**event) -> dict:
+    return {"care": [None, event]}
 
 
 def _write(*, actor, client, branch, session, method, scores: Scores, invite=None,
@@ -80,11 +85,9 @@ def _write(*, actor, client, branch, session, method, scores: Scores, invite=Non
         is_complaint=complaint, recorded_by=actor if getattr(actor, "pk", None) else None,
         **_visit_of(session), **scores.__dict__,
     )  # fmt: skip
-    audit_record(
-        actor=actor, action=Action.FEEDBACK, client_id=client.pk, summary=_summary(feedback),
-        changes={"method": [None, method], "overall": [None, scores.overall],
-                 "recommend": [None, scores.recommend]},
-    )  # fmt: skip
+    audit_record(actor=actor, action=Action.FEEDBACK, client_id=client.pk,
+                 summary=f"feedback #{feedback.pk}: {feedback.overall}/5",
+                 changes=_feedback_record(feedback))  # fmt: skip
     reason = TaskReason.COMPLAINT if complaint else TaskReason.LOW_SCORE if is_low(scores) else None
     if reason:
         _task_open(actor=actor, feedback=feedback, reason=reason)
@@ -144,7 +147,8 @@ def feedback_mark_complaint(*, actor, feedback: Feedback) -> CareTask:
         if existing is not None:
             return existing
         audit_record(actor=actor, action=Action.FEEDBACK, client_id=feedback.client_id,
-                     summary=_summary(feedback), changes={"complaint": [False, True]})  # fmt: skip
+                     summary=f"feedback #{feedback.pk} marked as a complaint",
+                     changes=_feedback_record(feedback, complaint_marked=True))  # fmt: skip
         return _task_open(actor=actor, feedback=feedback, reason=TaskReason.COMPLAINT)
 
 
@@ -155,8 +159,8 @@ def _task_open(*, actor, feedback: Feedback, reason: str) -> CareTask:
     )  # fmt: skip
     if created:
         audit_record(actor=actor, action=Action.CARE, client_id=feedback.client_id,
-                     summary=f"#{task.pk}: {task.get_reason_display()}",
-                     changes={"care_task": [None, TaskStatus.OPEN]})  # fmt: skip
+                     summary=f"care task #{task.pk} opened: {reason}",
+                     changes=_care_record(event="opened", task=task.pk, reason=reason))  # fmt: skip
     return task
 
 
@@ -173,8 +177,9 @@ def care_task_resolve(*, actor, task: CareTask, resolution: str) -> CareTask:
         if not changed:
             raise AlreadyDone
         audit_record(actor=actor, action=Action.CARE, client_id=task.client_id,
-                     summary=f"#{task.pk}: {resolution}",
-                     changes={"care_task": [TaskStatus.OPEN, TaskStatus.RESOLVED]})  # fmt: skip
+                     summary=f"care task #{task.pk} resolved",
+                     changes=_care_record(event="resolved", task=task.pk,
+                                          resolution=resolution[:500]))  # fmt: skip
     task.refresh_from_db()
     return task
 
@@ -189,9 +194,8 @@ def queue_item_done(
                                             note=note.strip()[:500], done_by=actor)  # fmt: skip
             audit_record(
                 actor=actor, action=Action.CARE, client_id=client.pk,
-                summary=f"{done.get_kind_display()}: {done.get_action_display()}"
-                + (f" · {done.note}" if done.note else ""),
-                changes={"care_queue": [None, kind], "action": [None, action]},
+                summary=f"care queue: {kind} {action}",
+                changes=_care_record(event="queue", kind=kind, done=action, note=done.note),
             )  # fmt: skip
     except IntegrityError:
         raise AlreadyDone from None

@@ -53,7 +53,9 @@ def survey_plan(*, session_id: int) -> SurveyInvite | None:
     session = (
         TreatmentSession.objects.select_related("client", "branch").filter(pk=session_id).first()
     )
-    if session is None:
+    # A session logged days after it happened (typed in late, imported) asks nothing:
+    # the visit is too far back. No row either, so a backfill costs one query each.
+    if session is None or timezone.now() - session.performed_at > TOO_LATE:
         return None
     client, care = session.client, CareSettings.current()
     day = timezone.localdate(session.performed_at)
@@ -69,8 +71,6 @@ def survey_plan(*, session_id: int) -> SurveyInvite | None:
     )  # fmt: skip
     if channel is None:
         invite.status, invite.reason = SurveyStatus.SKIPPED, why_not
-    elif timezone.now() - session.performed_at > TOO_LATE:
-        invite.status, invite.reason = SurveyStatus.SKIPPED, SurveyReason.TOO_LATE
     try:
         with transaction.atomic():
             invite.save()

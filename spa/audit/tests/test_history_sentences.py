@@ -95,6 +95,13 @@ def hoa_history(make_client, receptionist_a, technician_a, manager_a, catalogue,
     deposit_forfeit(actor=receptionist_a, reason="Không đến",
                     deposit=deposit_take(actor=receptionist_a, client=hoa, branch=branch_a, amount=200_000))  # fmt: skip
     credit_note_issue(actor=manager_a, invoice=invoice, reason="Nhầm dịch vụ")
+    from spa.care.services import Scores, care_task_resolve, feedback_record, queue_item_done
+
+    feedback = feedback_record(actor=receptionist_a, client=hoa, method="phone",
+                               scores=Scores(overall=2, recommend=4, comment="Chờ lâu"))  # fmt: skip
+    care_task_resolve(actor=manager_a, task=feedback.task, resolution="Đã gọi xin lỗi")
+    queue_item_done(actor=receptionist_a, kind="birthday", client=hoa, ref="2026", action="called",
+                    note="Chúc mừng sinh nhật")  # fmt: skip
     from django.db import transaction
 
     from spa.audit.models import IMPORT_MARK
@@ -126,7 +133,8 @@ def test_the_history_reads_as_vietnamese_sentences(client, manager_a, hoa_histor
     assert untranslated(text) == []
     for sentence in (
         "Đã tạo hồ sơ.", "Đã xuất hóa đơn HD", "2.350.000\u00a0₫", "Đã trả nợ: 100.000\u00a0₫ bằng chuyển khoản.",
-        "Khách bận", "Không đến", "Đã thử không phản ứng", "Peel 5 buổi",
+        "Khách bận", "Không đến", "Đã thử không phản ứng", "Peel 5 buổi", "Đã gọi xin lỗi",
+        "Chúc mừng sinh nhật",
     ):  # fmt: skip
         assert sentence in text, sentence
     # The English summaries written by the services are nowhere.

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from conftest import statuses
 from spa.audit.models import Action, AuditEntry
+from spa.audit.presenter import entry_sentence
 from spa.care.models import (
     CareSettings,
     CareTask,
@@ -178,7 +179,7 @@ def test_done_takes_the_item_off_for_everyone_once_and_writes_history(
     assert response.status_code == 200 and "Nguyễn Thị Hoa" in response.content.decode()
     assert (QueueKind.CHECK_IN, hoa.pk, f"{session.pk}:1") not in _items(manager_a)
     entry = AuditEntry.objects.filter(client_id=hoa.pk, action=Action.CARE).get()
-    assert "Da ổn, không đỏ" in entry.summary
+    assert entry_sentence(entry).endswith("Da ổn, không đỏ")
     with pytest.raises(AlreadyDone):
         queue_item_done(actor=manager_a, kind="check_in", client=hoa, ref=f"{session.pk}:1",
                         action="done")  # fmt: skip

@@ -189,6 +189,7 @@ class Command(BaseCommand):
         _backdate_profiles(rng)
         self.seed_bookings(rng, branches, staff)
         self.seed_sales(rng, branches, staff)
+        _seed_care(rng, staff)
         from spa.reports.rollups import rollups_rebuild
 
         rollups_rebuild()  # the demo's backdated history, summed for the reports
@@ -426,6 +427,34 @@ class Command(BaseCommand):
                     session_log(actor=tech, data=data, acknowledged=True)
                 except GuardBlocked:
                     break  # a real conflict in the demo client's health: leave it for the demo
+
+
+def _seed_care(rng, staff) -> None:
+    """Check-ins after a peel, a few feedback rows (two low: their care tasks, one of
+    them resolved)."""
+    from spa.care.models import CareTask, CheckInRule
+    from spa.care.services import Scores, care_task_resolve, feedback_record
+    from spa.catalog.models import Service
+
+    peel = Service.objects.filter(name="Peel da AHA").first()
+    if peel is not None:
+        CheckInRule.objects.create(service=peel, days=[1, 7])
+    said = [
+        (5, 10, "Kỹ thuật viên rất nhẹ tay, phòng sạch."), (4, 9, ""), (5, 9, "Da sáng hẳn."),
+        (2, 5, "Phải chờ 20 phút dù đã đặt lịch."), (4, 8, ""), (1, 3, "Da bị đỏ rát sau peel."),
+    ]  # fmt: skip
+    clients = Client.objects.filter(sessions__isnull=False).distinct().order_by("pk")[: len(said)]
+    for client, (overall, recommend, comment) in zip(clients, said, strict=False):
+        feedback_record(
+            actor=staff[f"letan.{client.branch.code}"], client=client,
+            method=rng.choice(["in_person", "phone"]),
+            scores=Scores(overall=overall, technician_score=min(5, overall + 1),
+                          cleanliness_score=overall, recommend=recommend, comment=comment),
+        )  # fmt: skip
+    task = CareTask.objects.order_by("pk").first()
+    if task is not None:
+        care_task_resolve(actor=staff[f"quanly.{task.branch.code}"], task=task,
+                          resolution="Đã gọi xin lỗi và tặng một buổi chăm sóc da.")  # fmt: skip
 
 
 def _demo_moment(day) -> datetime:
