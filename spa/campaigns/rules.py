@@ -127,7 +127,10 @@ def decide(recipient, client, rules: CampaignRules, now: datetime, *, facts=None
         return Decision(None, SkipReason.MERGED)
     if facts is None:
         facts = facts_for(
-            [client.pk], rules, now, exclude_ids=[recipient.pk] if getattr(recipient, "pk", None) else ()
+            [client.pk],
+            rules,
+            now,
+            exclude_ids=[recipient.pk] if getattr(recipient, "pk", None) else (),
         )
     if texts is None:
         texts = set(recipient.campaign.messages.values_list("channel", "language"))

@@ -111,7 +111,9 @@ def test_the_voucher_is_only_for_its_client(make_campaign, make_client, consent,
         quote(lan)
 
 
-def test_the_control_group_has_the_right_size_and_is_never_sent(make_campaign, make_client, consent):
+def test_the_control_group_has_the_right_size_and_is_never_sent(
+    make_campaign, make_client, consent
+):
     clients = [make_client(f"Khách Số {n}", email=f"k{n}@example.com") for n in range(40)]
     for c in clients:
         consent(c, "email")
@@ -135,11 +137,15 @@ def test_how_a_client_is_addressed(make_client):
     kim = make_client("Lý Kim", gender="")
     assert addressed_as(hoa, "vi") == "chị Hoa" and addressed_as(nam, "vi") == "anh Nam"
     assert addressed_as(kim, "vi") == "Kim" and addressed_as(hoa, "en") == "Hoa"
-    assert addressed_as(hoa, "zh-hans") == "Nguyễn女士" and addressed_as(nam, "zh-hans") == "Trần先生"
+    assert (
+        addressed_as(hoa, "zh-hans") == "Nguyễn女士" and addressed_as(nam, "zh-hans") == "Trần先生"
+    )
     assert addressed_as(kim, "zh-hans") == "Lý Kim"
 
 
-def test_every_text_carries_an_opt_out_and_unknown_placeholders_are_found(make_campaign, make_client):
+def test_every_text_carries_an_opt_out_and_unknown_placeholders_are_found(
+    make_campaign, make_client
+):
     assert placeholders_unknown("Chào {name} {ten} {") == ["ten", "{"]
     assert placeholders_unknown("{name} {voucher} {branch} {expiry} {link} {stop}") == []
     campaign = make_campaign(channels=("sms",), languages=("vi",))

@@ -142,9 +142,7 @@ def test_erased_and_merged_profiles_are_skipped(make_campaign, make_client, cons
     assert [m.to for m in mail.outbox] == [["lan@example.com"]]
 
 
-def test_the_screen_counts_what_would_happen_without_writing(
-    make_campaign, make_client, consent
-):
+def test_the_screen_counts_what_would_happen_without_writing(make_campaign, make_client, consent):
     hoa = make_client(email="hoa@example.com")
     make_client("Trần Văn Nam", email="nam@example.com")
     consent(hoa, "email")
