@@ -238,8 +238,11 @@ def test_a_technician_restricted_to_the_minimum_sees_neither_line(client, techni
     assert client.get(next_url(hoa_due)).status_code == 403
 
 
-def test_the_menu_links_to_the_list_for_the_desk_only(client, receptionist_a, technician_a):
+def test_the_menu_leads_the_desk_only_to_the_list(client, receptionist_a, technician_a):
+    # The menu's care queue, whose own links include the clients due.
     client.force_login(receptionist_a)
-    assert b'data-testid="nav-due"' in client.get(reverse("clients:search")).content
+    assert b'data-testid="nav-care-queue"' in client.get(reverse("clients:search")).content
+    assert b'data-testid="nav-due"' in client.get(reverse("care:queue")).content
     client.force_login(technician_a)
+    assert b'data-testid="nav-care-queue"' not in client.get(reverse("clients:search")).content
     assert b'data-testid="nav-due"' not in client.get(reverse("clients:search")).content
