@@ -3,6 +3,7 @@ the link that counts a click and leads on, the opt-out page (and RFC 8058 one-cl
 opt-out from the mail program), and the gateway's webhook for SMS/Zalo replies."""
 
 import json
+import secrets
 
 from django.db.models import F
 from django.db.models.functions import Coalesce
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from spa.accounts.models import SpaSettings
 from spa.campaigns import optout
@@ -29,6 +31,7 @@ def _recipient(token: str) -> Recipient:
     return recipient
 
 
+@ratelimit(key="ip", rate="60/m", block=True)
 def click(request: HttpRequest, token: str) -> HttpResponse:
     """Count the click, then go where the campaign's {link} leads (else online booking)."""
     recipient = _recipient(token)
@@ -45,6 +48,7 @@ def click(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @csrf_exempt  # the token in the address is the key; mail programs post without a form
+@ratelimit(key="ip", rate="60/m", block=True)
 @require_http_methods(["GET", "POST"])
 def stop(request: HttpRequest, token: str) -> HttpResponse:
     """GET: a button to confirm, in the client's language. POST (the button, or a mail
@@ -77,7 +81,7 @@ def inbound(request: HttpRequest, channel: str) -> HttpResponse:
     if expected is None:
         raise Http404
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not expected or given != expected:
+    if not expected or not secrets.compare_digest(given.encode(), expected.encode()):
         return JsonResponse({"error": "unauthorised"}, status=403)
     try:
         data = (
