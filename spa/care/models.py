@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from spa.accounts.models import Branch
 from spa.catalog.models import Service
 from spa.clients.models import Channel, Client
+from spa.core.crypto import EncryptedTextField
 from spa.treatments.models import TreatmentSession
 
 
@@ -171,7 +172,9 @@ class Feedback(models.Model):
     cleanliness_score = _stars(_("cleanliness"))
     value_score = _stars(_("value for money"))
     recommend = models.PositiveSmallIntegerField(_("would recommend (0–10)"), null=True, blank=True)
-    comment = models.TextField(_("comment"), blank=True)
+    # It may speak of the skin or the body: health data, encrypted like session notes.
+    comment = EncryptedTextField(_("comment"), blank=True)
+    has_comment = models.BooleanField(default=False, editable=False)  # the report's filter
     is_complaint = models.BooleanField(_("complaint"), default=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -203,6 +206,12 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"feedback #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.has_comment = bool((self.comment or "").strip())
+        if kwargs.get("update_fields") and "comment" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "has_comment"}
+        super().save(*args, **kwargs)
 
 
 class TaskStatus(models.TextChoices):

@@ -58,7 +58,7 @@ def report(request: HttpRequest) -> HttpResponse:
                              [m.strftime("%m/%Y") for m in months],
                              [monthly[m][0] if m in monthly else 0 for m in months], fmt=_score)  # fmt: skip
     comments = Paginator(
-        rows.exclude(comment="").select_related(
+        rows.filter(has_comment=True).select_related(
             "client", "branch", "technician", "service", "task"
         ),
         20,

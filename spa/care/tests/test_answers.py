@@ -168,3 +168,16 @@ def test_resolving_needs_what_was_done_and_happens_once(make_client, receptionis
     with pytest.raises(AlreadyDone):
         care_task_resolve(actor=manager_a, task=task, resolution="again")
     assert AuditEntry.objects.filter(client_id=task.client_id, action=Action.CARE).count() == 2
+
+
+def test_a_comment_is_unreadable_in_the_database_and_marked_as_given(invite):
+    from django.db import connection
+
+    feedback = survey_answer(token=invite.token, scores=Scores(overall=4, comment="Da hơi đỏ"))
+    with connection.cursor() as cur:
+        cur.execute("SELECT comment FROM care_feedback WHERE id = %s", [feedback.pk])
+        stored = cur.fetchone()[0]
+    assert "đỏ" not in stored and stored.startswith("gAAAA")
+    again = Feedback.objects.get(pk=feedback.pk)
+    assert (again.comment, again.has_comment) == ("Da hơi đỏ", True)
+    assert list(Feedback.objects.filter(has_comment=True)) == [again]
