@@ -44,14 +44,15 @@ def campaign_start(*, actor, campaign: Campaign) -> int:
                 record_settings_change(actor=actor, obj=c, before=before)
             campaign.status, campaign.started_at = c.status, c.started_at
             return 0
-        if c.status == Status.PAUSED:  # resume where it stopped
+        if c.status == Status.PAUSED and c.started_at:  # resume where it stopped
             c.status = Status.SENDING
             c.save(update_fields=["status", "updated_at"])
             record_settings_change(actor=actor, obj=c, before=before)
             _dispatch_later(c.pk)
             campaign.status = c.status
             return 0
-        if c.status not in (Status.DRAFT, Status.SCHEDULED):
+        # A campaign paused while still scheduled has no list yet: it starts afresh.
+        if c.status not in (Status.DRAFT, Status.SCHEDULED, Status.PAUSED):
             raise CampaignError(_("This campaign has already been sent or cancelled."))
         if not c.messages.exists():
             raise CampaignError(_("Write at least one text before sending."))

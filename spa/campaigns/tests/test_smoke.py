@@ -32,3 +32,26 @@ def test_a_campaign_reaches_the_consenting_client_and_skips_the_other(
     assert message.extra_headers["List-Unsubscribe"].endswith(f"/m/{hoa_r.token}/stop/>")
     campaign.refresh_from_db()
     assert campaign.status == Status.DONE
+
+
+def test_a_campaign_paused_before_its_time_sends_to_its_list_when_resumed(
+    make_campaign, make_client, consent, owner
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from spa.campaigns.services import campaign_pause
+
+    hoa = make_client("Nguyễn Thị Hoa", email="hoa@example.com", preferred_channel="email")
+    consent(hoa, "email")
+    campaign = make_campaign(scheduled_at=timezone.now() + timedelta(days=1))
+    campaign_start(actor=owner, campaign=campaign)
+    assert campaign.status == Status.SCHEDULED
+    campaign_pause(actor=owner, campaign=campaign)
+    campaign.scheduled_at = None
+    campaign.save(update_fields=["scheduled_at"])
+    assert campaign_start(actor=owner, campaign=campaign) == 1  # the list is built now
+    sending.dispatch(campaign.pk)
+    assert campaign.recipients.get(client=hoa).status == RecipientStatus.SENT
+    assert len(mail.outbox) == 1
