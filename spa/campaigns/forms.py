@@ -109,7 +109,7 @@ class CampaignForm(OfferMixin, forms.Form):
     send_date = forms.DateField(label=_("Day"), required=False, widget=DATE_WIDGET)
     send_time = forms.TimeField(label=_("Time"), required=False,
                                 widget=forms.TimeInput(attrs={"placeholder": "09:00"}))  # fmt: skip
-    link_url = forms.URLField(label=_("Link"), required=False, max_length=200,
+    link_url = forms.URLField(label=_("Link"), required=False, max_length=200, assume_scheme="https",
                               help_text=_("Where {link} leads (empty: the online booking page)."))  # fmt: skip
 
     def __init__(self, data=None, *, user, initial=None):
@@ -210,9 +210,12 @@ class TextsForm(forms.Form):
     def texts(self) -> list[TextInput]:
         data = getattr(self, "cleaned_data", {})
         return [
-            TextInput(channel=channel, language=language,
-                      body=data.get(f"{channel}_{language}_body") or "",
-                      subject=data.get(f"{channel}_{language}_subject") or "")  # fmt: skip
+            TextInput(
+                channel=channel,
+                language=language,
+                body=data.get(f"{channel}_{language}_body") or "",
+                subject=data.get(f"{channel}_{language}_subject") or "",
+            )  # fmt: skip
             for channel in CHANNELS
             for language in LANGUAGES
         ]
@@ -245,7 +248,9 @@ class AutomationForm(OfferMixin, forms.Form):
         self.trigger = trigger
         self.add_money()
         self.fields["trigger_days"].label = days_label
-        self.fields["trigger_service"].queryset = Service.objects.filter(is_active=True).order_by("name")
+        self.fields["trigger_service"].queryset = Service.objects.filter(is_active=True).order_by(
+            "name"
+        )
         if trigger != Trigger.TIER:
             del self.fields["trigger_tier"]
         if trigger != Trigger.CARE_TIPS:

@@ -3,6 +3,7 @@ stop keyword, the default control group and the results window. Every change is 
 settings history."""
 
 from django import forms
+from django.core import validators
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -37,7 +38,7 @@ class CampaignRulesForm(forms.ModelForm):
             self.fields[name].min_value = low
             self.fields[name].max_value = high
             self.fields[name].validators += [
-                forms.validators.MinValueValidator(low), forms.validators.MaxValueValidator(high)]  # fmt: skip
+                validators.MinValueValidator(low), validators.MaxValueValidator(high)]  # fmt: skip
             self.fields[name].widget.attrs.update({"min": low, "max": high})
 
     def clean_stop_keyword(self):
