@@ -3,9 +3,9 @@ stop keyword, the default control group and the results window. Every change is 
 settings history."""
 
 from django import forms
-from django.core import validators
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import validators
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
