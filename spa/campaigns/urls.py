@@ -11,8 +11,9 @@ urlpatterns = [
     path("rules/", views_settings.campaign_rules, name="rules"),
     path("automations/", views_auto.automations, name="automations"),
     path("automations/<slug:trigger>/", views_auto.automation, name="automation"),
-    path("automations/<slug:trigger>/switch/", views_auto.automation_switch,
-         name="automation_switch"),  # fmt: skip
+    path(
+        "automations/<slug:trigger>/switch/", views_auto.automation_switch, name="automation_switch"
+    ),  # fmt: skip
     path("<int:campaign_id>/", views_send.campaign_detail, name="detail"),
     path("<int:campaign_id>/edit/", views.campaign_edit, name="edit"),
     path("<int:campaign_id>/delete/", views.campaign_delete, name="delete"),

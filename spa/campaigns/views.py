@@ -176,4 +176,3 @@ def campaign_delete(request: HttpRequest, campaign_id: int) -> HttpResponse:
         return redirect("campaigns:detail", campaign.pk)
     messages.success(request, _("Draft deleted."))
     return redirect("campaigns:list")
-

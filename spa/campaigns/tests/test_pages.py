@@ -112,7 +112,12 @@ def test_a_manager_builds_a_draft_for_their_branch(client, manager_a, branch_a, 
     response = client.post(reverse("campaigns:new"), _builder_post())
     assert response.status_code == 302, response.content.decode()[:2000]
     c = Campaign.objects.get()
-    assert (c.status, c.branch, c.kind, c.control_percent) == (Status.DRAFT, branch_a, Kind.ONCE, 10)
+    assert (c.status, c.branch, c.kind, c.control_percent) == (
+        Status.DRAFT,
+        branch_a,
+        Kind.ONCE,
+        10,
+    )
     assert list(c.messages.values_list("channel", "language")) == [("zalo", "vi")]
     entry = AuditEntry.objects.filter(action=Action.SETTINGS, subject=f"campaigns.campaign:{c.pk}")
     assert entry.exists()
