@@ -14,11 +14,7 @@ def recipient_opt_out(recipient: Recipient) -> bool:
     """The client of this message opts out of its channel (email if none was chosen).
     Repeating it changes nothing; True if it was recorded now."""
     with transaction.atomic():
-        r = (
-            Recipient.objects.select_for_update(of=("self",))
-            .select_related("client")
-            .get(pk=recipient.pk)
-        )
+        r = Recipient.objects.select_for_update(of=("self",)).select_related("client").get(pk=recipient.pk)
         if r.opted_out_at is not None:
             return False
         channel = r.channel or "email"
