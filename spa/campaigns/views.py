@@ -26,7 +26,13 @@ from spa.campaigns.models import Campaign, Kind
 from spa.campaigns.selectors import campaign_get_for_user, campaigns_visible_to
 from spa.campaigns.texts import PLACEHOLDERS
 from spa.core import access
-from spa.reports.segments import SegmentDefinition, segment_count, segment_definition
+from spa.core.params import param_id
+from spa.reports.segments import (
+    SegmentDefinition,
+    segment_count,
+    segment_definition,
+    segment_get_for_user,
+)
 
 PLACEHOLDER_HELP = [
     ("{name}", _("how the client is addressed, e.g. chị Hoa")),
@@ -110,7 +116,11 @@ def _builder(request: HttpRequest, campaign: Campaign | None) -> HttpResponse:
             else:
                 return redirect("campaigns:detail", campaign.pk)
     else:
-        form = CampaignForm(None, user=user, initial=campaign_initial(campaign))
+        initial = campaign_initial(campaign)
+        wanted = param_id(request.GET.get("segment")) if campaign is None else None
+        if wanted and segment_get_for_user(user, wanted) is not None:
+            initial = {**initial, "audience": "segment", "segment": wanted}
+        form = CampaignForm(None, user=user, initial=initial)
         audience = AudienceForm(None, user=user, initial=audience_initial(campaign))
         texts = TextsForm(None, initial=texts_initial(campaign))
     if request.method == "POST":

@@ -348,3 +348,12 @@ def test_segments_saved_by_a_manager_can_be_picked(client, manager_a, make_clien
                            _builder_post(audience="segment", segment=str(segment.pk)))  # fmt: skip
     assert response.status_code == 302
     assert Campaign.objects.get().segment == segment
+
+
+def test_a_saved_segment_leads_to_a_campaign_for_it(client, manager_a):
+    segment = segment_create(actor=manager_a, name="Zalo", definition=SegmentDefinition())
+    client.force_login(manager_a)
+    page = client.get(reverse("reports:segment", args=[segment.pk])).content.decode()
+    assert f"/campaigns/new/?segment={segment.pk}" in page
+    form = client.get(reverse("campaigns:new"), {"segment": segment.pk}).content.decode()
+    assert f'<option value="{segment.pk}" selected>' in form
