@@ -357,3 +357,17 @@ def test_a_saved_segment_leads_to_a_campaign_for_it(client, manager_a):
     assert f"/campaigns/new/?segment={segment.pk}" in page
     form = client.get(reverse("campaigns:new"), {"segment": segment.pk}).content.decode()
     assert f'<option value="{segment.pk}" selected>' in form
+
+
+def test_the_verdict_reads_the_interval():
+    from spa.campaigns.results import Group, _verdict
+
+    g = Group(clients=4, revenue=400, sum_sq=4 * 100**2)
+    assert g.revenue_per_client == 100 and g.variance == 0
+    h = Group(clients=3, revenue=6, sum_sq=1 + 4 + 9)  # 1, 2, 3
+    assert h.variance == pytest.approx(1.0)
+    assert "Not enough" in _verdict(False, 500, 100, 900) or "Chưa đủ" in _verdict(
+        False, 500, 100, 900
+    )
+    assert "500" in _verdict(True, 500, 100, 900)
+    assert _verdict(True, 500, -100, 900) == _verdict(False, 0, 0, 0)
