@@ -21,6 +21,7 @@ urlpatterns = [
     path("care/", include("spa.care.urls")),
     path("s/", include("spa.care.urls_public")),
     path("m/", include("spa.campaigns.urls_public")),
+    path("campaigns/", include("spa.campaigns.urls")),
     path("sales/", include("spa.sales.urls")),
     path("settings/", include("spa.office.urls")),
     path("imports/", include("spa.imports.urls")),

@@ -19,6 +19,7 @@ from conftest import ROLES, tomorrow_at
 from spa.audit.models import AuditEntry
 from spa.booking.models import Appointment, CalendarFeed
 from spa.booking.services import Booking, appointment_book
+from spa.campaigns.models import Campaign, Message, Recipient
 from spa.care.models import CareTask, Feedback, QueueDone
 from spa.care.services import Scores, feedback_record
 from spa.care.surveys import survey_plan
@@ -43,7 +44,8 @@ QUERY_NAMES = ["q", "date", "day", "page", "service", "start", "branch", "size",
                "b", "appointment", "technician", "language", "week", "category", "after"]  # fmt: skip
 WATCHED = [Client, ClientPhone, ClientHealth, ConsentRecord, ConsentRequest, TreatmentSession,
            TreatmentPackage, SessionPhoto, Invoice, Payment, LedgerEntry, Appointment,
-           StockMovement, AuditEntry, Segment, Feedback, CareTask, QueueDone]  # fmt: skip
+           StockMovement, AuditEntry, Segment, Feedback, CareTask, QueueDone, Campaign, Message,
+           Recipient]  # fmt: skip
 
 
 def url_patterns(patterns=None, prefix=""):
@@ -91,7 +93,9 @@ def world(people, make_client, receptionist_a, technician_a, manager_a, catalogu
     invite = survey_plan(session_id=session.pk)  # planned on commit; no commit in this test
     feedback = feedback_record(actor=receptionist_a, client=hoa, method="phone",
                                scores=Scores(overall=1, comment="Chờ lâu"))  # fmt: skip
+    campaign = _campaign_sent(manager_a, branch_a, segment, [hoa, referred])
     ids = {
+        "campaign_id": campaign.pk, "trigger": "birthday",
         "survey_token": invite.token, "feedback_id": feedback.pk, "task_id": feedback.task.pk,
         "client_id": hoa.pk, "request_id": request.pk, "session_id": session.pk,
         "photo_id": session.photos.first().pk, "appointment_id": appointment.pk,
@@ -101,6 +105,23 @@ def world(people, make_client, receptionist_a, technician_a, manager_a, catalogu
         "segment_id": segment.pk,
     }  # fmt: skip
     return {"people": people, "ids": ids}
+
+
+def _campaign_sent(manager, branch, segment, clients):
+    """A finished campaign of branch A with a recipient sent to and one not sent to."""
+    from spa.campaigns.models import RecipientStatus, SkipReason, Status
+
+    campaign = Campaign.objects.create(name="Ưu đãi sinh nhật", branch=branch, segment=segment,
+                                       created_by=manager, status=Status.DONE, offer_percent=20,
+                                       started_at=timezone.now(), finished_at=timezone.now())  # fmt: skip
+    Message.objects.create(campaign=campaign, channel="zalo", language="vi",
+                           body="Chúc mừng sinh nhật {name}! Mã {voucher} đến {expiry}.")  # fmt: skip
+    sent, skipped = clients
+    Recipient.objects.create(campaign=campaign, client=sent, status=RecipientStatus.SENT,
+                             channel="zalo", language="vi", sent_at=timezone.now())  # fmt: skip
+    Recipient.objects.create(campaign=campaign, client=skipped, status=RecipientStatus.SKIPPED,
+                             reason=SkipReason.NO_CONSENT)  # fmt: skip
+    return campaign
 
 
 def _import_ready(owner, branch):

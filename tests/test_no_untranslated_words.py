@@ -61,7 +61,9 @@ RAW_PATTERNS = [
 # Chinese writes dates year first (config/formats/zh_Hans); Vietnamese never does.
 VIETNAMESE_ONLY_PATTERNS = [(r"\b\d{4}-\d{2}-\d{2}\b", "an ISO date")]
 # Proper names that contain a marker word.
-ALLOWED_PHRASES = ["Google Calendar", "{name} {time} {date} {service} {branch} {address}"]
+ALLOWED_PHRASES = ["Google Calendar", "{name} {time} {date} {service} {branch} {address}",
+                   # the placeholders a campaign's text is written with (typed as they are)
+                   "{name}", "{branch}"]
 # Pages that are not for people to read as HTML.
 NOT_A_PAGE = ("/photo/", "/pdf/", "/feed/", ".ics", "/export/", "/calendar.ics")
 EXTRA_URLS = ["/clients/?q=nguyen", "/clients/?q=0912", "/accounts/login/",

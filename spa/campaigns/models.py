@@ -65,7 +65,12 @@ class CampaignRules(models.Model):
     @classmethod
     def current(cls) -> "CampaignRules":
         rules = cls.objects.order_by("pk").first()
-        return rules if rules is not None else cls.objects.create()
+        if rules is None:
+            # Read back: a new row keeps its defaults as given ("21:00", a string), and the
+            # quiet hours compare times.
+            rules = cls.objects.create()
+            rules.refresh_from_db()
+        return rules
 
 
 class Kind(models.TextChoices):

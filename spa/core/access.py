@@ -344,6 +344,8 @@ def capabilities(user) -> dict[str, bool]:
         "care_tasks": can_see_care_tasks(user),
         "care_report": can_see_care_report(user),
         "care_queue": can_use_care_queue(user),
+        "campaigns": can_manage_campaigns(user),
+        "campaign_rules": can_manage_campaign_rules(user),
     }
 
 
@@ -462,4 +464,39 @@ def can_use_care_queue(user) -> bool:
 
 def can_manage_care_settings(user) -> bool:
     """Survey delay and expiry, low-score thresholds, lapsed days, check-ins: the owner."""
+    return _role(user) == Role.OWNER
+
+
+# --- Campaigns (spa.campaigns) ---
+# The owner runs the chain's campaigns and every branch's; a manager only their own
+# branch's: a chain-wide campaign (no branch) or another branch's is not theirs to see.
+
+
+def can_manage_campaigns(user) -> bool:
+    """Build, preview, send and read the results of campaigns and automations."""
+    role = _role(user)
+    return role == Role.OWNER or (role == Role.MANAGER and bool(user.branch_id))
+
+
+def campaign_branch_ids(user) -> list[int] | None:
+    """The branches whose campaigns `user` may see and change: None means every campaign
+    (chain-wide ones too); [] means none."""
+    if not can_manage_campaigns(user):
+        return []
+    if _role(user) == Role.OWNER:
+        return None
+    return [user.branch_id]
+
+
+def campaign_scope(user) -> Q:
+    """The Q limiting campaigns to those `user` may manage."""
+    branches = campaign_branch_ids(user)
+    if branches is None:
+        return Q()
+    return Q(branch_id__in=branches) if branches else Q(pk__in=[])
+
+
+def can_manage_campaign_rules(user) -> bool:
+    """Quiet hours, the frequency cap, sending speed, the stop keyword, the control
+    group and the results window: the owner only."""
     return _role(user) == Role.OWNER

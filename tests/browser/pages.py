@@ -29,6 +29,10 @@ MAIN_PAGES = [
     ("care-report", "care:report", False),
     ("care-settings", "care:settings", False),
     ("client-feedback", "care:client_feedback", True),
+    ("campaigns", "campaigns:list", False),
+    ("campaign-new", "campaigns:new", False),
+    ("campaign-automations", "campaigns:automations", False),
+    ("campaign-rules", "campaigns:rules", False),
 ]
 # The reports (each a page of reports:report), over a year so every section has rows.
 REPORT_PAGES = ["revenue", "money", "clients", "staff", "services"]
@@ -36,7 +40,16 @@ REPORT_PAGES = ["revenue", "money", "clients", "staff", "services"]
 IMPORT_PAGES = [("import-review", "imports:job")]
 QUERIES = {"search": "?q=nguyen"}
 # Pages with a fixed argument: a built-in segment; and the populated spa's saved segment.
-FIXED_PAGES = [("segment-builtin", "reports:segment_builtin", ["spend-1m"])]
+FIXED_PAGES = [
+    ("segment-builtin", "reports:segment_builtin", ["spend-1m"]),
+    ("campaign-automation", "campaigns:automation", ["birthday"]),
+]
+# Pages of the populated spa's campaign (finished, with recipients).
+CAMPAIGN_PAGES = [
+    ("campaign", "campaigns:detail"),
+    ("campaign-recipients", "campaigns:recipients"),
+    ("campaign-results", "campaigns:results"),
+]
 SEGMENT_PAGES = [("segment", "reports:segment"), ("segment-edit", "reports:segment_edit")]
 
 
@@ -64,6 +77,13 @@ def main_pages(client_id: int, job_id: int | None = None) -> list[tuple[str, str
     if invite is not None:
         pages.append(("survey", reverse("care_public:survey", args=[invite.token])))
 
+    from spa.campaigns.models import Campaign
+
+    campaign = Campaign.objects.order_by("pk").first()
+    if campaign is not None:
+        pages += [
+            (name, reverse(url_name, args=[campaign.pk])) for name, url_name in CAMPAIGN_PAGES
+        ]
     segment = Segment.objects.order_by("pk").first()
     if segment is not None:
         pages += [(name, reverse(url_name, args=[segment.pk])) for name, url_name in SEGMENT_PAGES]

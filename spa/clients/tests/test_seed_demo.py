@@ -47,3 +47,15 @@ def test_demo_first_client_has_the_visits_and_spend_of_her_sessions_and_invoices
     assert figures["spent"] == Invoice.objects.filter(client=hoa).aggregate(s=Sum("total"))["s"] > 0
     for client in Client.objects.filter(invoices__isnull=False).distinct():
         assert tier_refresh(client=client) == Client.objects.get(pk=client.pk).tier
+
+
+def test_demo_has_a_finished_birthday_campaign_and_the_automation_switched_off(demo):
+    from spa.campaigns.models import Campaign, Kind, RecipientStatus, Status, Trigger
+
+    done = Campaign.objects.get(kind=Kind.ONCE)
+    assert done.status == Status.DONE
+    got = set(done.recipients.values_list("status", flat=True))
+    assert {RecipientStatus.SENT, RecipientStatus.SKIPPED, RecipientStatus.CONTROL} <= got
+    assert not done.recipients.filter(status=RecipientStatus.SKIPPED, reason="").exists()
+    auto = Campaign.objects.get(kind=Kind.AUTOMATION)
+    assert (auto.trigger, auto.status) == (Trigger.BIRTHDAY, Status.PAUSED)

@@ -190,6 +190,9 @@ class Command(BaseCommand):
         self.seed_bookings(rng, branches, staff)
         self.seed_sales(rng, branches, staff)
         _seed_care(rng, staff)
+        from spa.campaigns.demo import seed_campaigns
+
+        seed_campaigns(staff)
         from spa.reports.rollups import rollups_rebuild
 
         rollups_rebuild()  # the demo's backdated history, summed for the reports
