@@ -64,11 +64,12 @@ def free_port() -> int:
 
 
 def ensure_chain(args) -> None:
-    """Generate the chain unless the database already holds --clients clients."""
+    """Generate the chain unless the database already holds about --clients clients."""
     from spa.clients.models import Client
 
     have = Client.objects.count() if _table_exists() else 0
-    if have == args.clients and not args.regenerate:
+    # Earlier runs erased a few: within 1 % is the same chain.
+    if abs(have - args.clients) <= args.clients // 100 and not args.regenerate:
         print(f"chain: {have:,} clients already there")
         return
     print(f"chain: {have:,} clients, generating {args.clients:,} (bench/generate_clients.py)")
