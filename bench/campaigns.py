@@ -127,6 +127,7 @@ def marketing_history(args) -> dict:
     if old.exists():
         from spa.campaigns.models import Attempt
 
+        _analyze()  # the last run's rows have no statistics yet: a bad plan takes minutes
         Attempt.objects.filter(recipient__campaign__in=old).delete()
         Recipient.objects.filter(campaign__in=old).delete()
         added["earlier runs deleted"] = old.delete()[0]
