@@ -12,8 +12,10 @@ Nothing is sent once the appointment has started or is no longer booked."""
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -36,7 +38,6 @@ from spa.booking.models import (
     Status,
 )
 from spa.clients.models import Channel
-from spa.core.leases import Leased
 
 MAX_ATTEMPTS = 4
 
@@ -52,25 +53,42 @@ def _claimable(now):
     return _claimable_own(now).filter(appointment__status=Status.BOOKED, appointment__start__gt=now)
 
 
-_LEASED = Leased(
-    model=Reminder, attempt_model=DeliveryAttempt, attempt_fk="reminder_id",
-    waiting=ReminderStatus.PENDING, sending=ReminderStatus.SENDING,
-    interrupted=ReminderReason.INTERRUPTED,
-)  # fmt: skip
-
-
 def _claimable_own(now):
-    """The same condition on the reminder's own columns only (spa.core.leases)."""
-    return _LEASED.claimable(now)
+    """The same condition on the reminder's own columns only. The claim's UPDATE must not
+    join: PostgreSQL re-checks a plain WHERE on the row it waited for, but a join turns
+    the UPDATE into `id IN (subquery)`, which a second worker would pass too."""
+    expired = Q(claimed_until__lt=now) | Q(claimed_until__isnull=True)
+    return Reminder.objects.filter(
+        Q(status=ReminderStatus.PENDING) | (Q(status=ReminderStatus.SENDING) & expired),
+        due_at__lte=now,
+    )
 
 
 def reminder_claim(reminder_id: int) -> DeliveryAttempt | None:
     """Take the reminder for one attempt, or None if it is not ours to send. The claim
     and its attempt row are one transaction."""
     now = timezone.now()
+    lease = timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
     if not _claimable(now).filter(pk=reminder_id).exists():
         return None
-    return _LEASED.claim(reminder_id, now)
+    with transaction.atomic():
+        claimed = (
+            _claimable_own(now)
+            .filter(pk=reminder_id)
+            .update(
+                status=ReminderStatus.SENDING, attempts=F("attempts") + 1, claimed_until=now + lease
+            )
+        )
+        if not claimed:
+            return None
+        number = Reminder.objects.filter(pk=reminder_id).values_list("attempts", flat=True).get()
+        # An earlier attempt still open was cut short by a dead worker.
+        DeliveryAttempt.objects.filter(reminder_id=reminder_id, ok__isnull=True).update(
+            ok=False, detail=ReminderReason.INTERRUPTED
+        )
+        return DeliveryAttempt.objects.create(
+            reminder_id=reminder_id, number=number, ok=None, detail="sending"
+        )
 
 
 def reminder_deliver(reminder_id: int) -> str:
@@ -119,7 +137,16 @@ def reminder_deliver(reminder_id: int) -> str:
 def _finish(attempt: DeliveryAttempt, status: str, *, ok: bool, detail: str, reason="") -> None:
     """Record the outcome of our attempt, unless another worker has taken the reminder
     back since (our lease ran out): then its own attempt decides."""
-    _LEASED.finish(attempt, status, ok=ok, detail=detail, reason=reason)
+    with transaction.atomic():
+        ours = Reminder.objects.filter(
+            pk=attempt.reminder_id, status=ReminderStatus.SENDING, attempts=attempt.number
+        ).update(
+            status=status, sent_at=timezone.now() if ok else None, note=detail[:255],
+            reason=reason, claimed_until=None,
+        )  # fmt: skip
+        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
+            ok=ok, detail=(detail if ours else f"{detail} (after the lease ran out)")[:500]
+        )
 
 
 def reminders_due() -> list[int]:

@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -23,7 +24,6 @@ from spa.booking.messaging import DeliveryFailed, NotConfigured, send_email, sen
 from spa.booking.services import consented_channel
 from spa.care.models import CareSettings, SurveyAttempt, SurveyInvite, SurveyReason, SurveyStatus
 from spa.clients.models import Channel
-from spa.core.leases import Leased
 from spa.treatments.models import TreatmentSession
 
 MAX_ATTEMPTS = 4
@@ -109,16 +109,35 @@ def survey_text(invite: SurveyInvite) -> tuple[str, str]:
     return subject, text
 
 
-_LEASED = Leased(
-    model=SurveyInvite, attempt_model=SurveyAttempt, attempt_fk="invite_id",
-    waiting=SurveyStatus.QUEUED, sending=SurveyStatus.SENDING,
-    interrupted=SurveyReason.INTERRUPTED,
-)  # fmt: skip
+def _claimable(now):
+    expired = Q(claimed_until__lt=now) | Q(claimed_until__isnull=True)
+    return SurveyInvite.objects.filter(
+        Q(status=SurveyStatus.QUEUED) | (Q(status=SurveyStatus.SENDING) & expired),
+        due_at__lte=now,
+    )
 
 
 def survey_claim(invite_id: int) -> SurveyAttempt | None:
     """Take the invitation for one attempt, or None if it is not ours to send."""
-    return _LEASED.claim(invite_id)
+    now = timezone.now()
+    lease = timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
+    with transaction.atomic():
+        claimed = (
+            _claimable(now)
+            .filter(pk=invite_id)
+            .update(
+                status=SurveyStatus.SENDING, attempts=F("attempts") + 1, claimed_until=now + lease
+            )
+        )
+        if not claimed:
+            return None
+        number = SurveyInvite.objects.filter(pk=invite_id).values_list("attempts", flat=True).get()
+        SurveyAttempt.objects.filter(invite_id=invite_id, ok__isnull=True).update(
+            ok=False, detail=SurveyReason.INTERRUPTED
+        )
+        return SurveyAttempt.objects.create(
+            invite_id=invite_id, number=number, ok=None, detail="sending"
+        )
 
 
 def survey_deliver(invite_id: int) -> str:
@@ -161,12 +180,18 @@ def survey_deliver(invite_id: int) -> str:
 
 def _finish(attempt: SurveyAttempt, status: str, *, ok: bool, detail: str, reason="") -> None:
     """Record our outcome, unless another worker took the invitation back since."""
-    reason = reason if reason in SurveyReason.values else ""
-    _LEASED.finish(attempt, status, ok=ok, detail=detail, reason=reason)
+    with transaction.atomic():
+        ours = SurveyInvite.objects.filter(
+            pk=attempt.invite_id, status=SurveyStatus.SENDING, attempts=attempt.number
+        ).update(
+            status=status, sent_at=timezone.now() if ok else None, note=detail[:255],
+            reason=reason if reason in SurveyReason.values else "", claimed_until=None,
+        )  # fmt: skip
+        SurveyAttempt.objects.filter(pk=attempt.pk).update(
+            ok=ok, detail=(detail if ours else f"{detail} (after the lease ran out)")[:500]
+        )
 
 
 def surveys_due() -> list[int]:
     """The sweep's list: due invitations waiting, or held by a dead worker past its lease."""
-    return list(
-        _LEASED.claimable(timezone.now()).order_by("due_at").values_list("pk", flat=True)[:500]
-    )
+    return list(_claimable(timezone.now()).order_by("due_at").values_list("pk", flat=True)[:500])
