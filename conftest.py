@@ -36,6 +36,21 @@ def empty_cache():
 
 
 @pytest.fixture
+def midday():
+    """The clock moved to 11:50 today in the spa's time zone, and running on from there:
+    an appointment later the same day can always be booked, whatever hour the suite
+    runs at (CI runs near midnight in Vietnam), and the first free time offered (12:00)
+    is still ahead when the form is sent. Only this process's clock: the database
+    server's and a worker process's run on."""
+    import time_machine
+    from django.utils import timezone
+
+    at = timezone.localtime().replace(hour=11, minute=50, second=0, microsecond=0)
+    with time_machine.travel(at, tick=True):
+        yield at
+
+
+@pytest.fixture
 def branch_a(db):
     return Branch.objects.create(code="a", name="Chi nhánh A")
 

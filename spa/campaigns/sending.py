@@ -10,21 +10,22 @@ discipline of reminders (spa/booking/reminders.py):
   one write transaction at a time (IMMEDIATE), which serialises claims;
 - the outcome is written only while we still hold the claim (status sending and our
   attempt number, checked with the rows locked), so a worker whose lease ran out cannot
-  overwrite the next one; outcomes are written in groups (every FLUSH_EVERY messages or
-  FLUSH_SECONDS, well within the lease), one transaction per group, not per message;
+  overwrite the next one; each outcome is written as soon as its send returns (those
+  that return together, in one transaction), before the next message of that sender goes;
 - a killed worker's recipients stay `sending` until their lease runs out; the next
   claim takes them back (the unfinished attempt is marked interrupted) and sends them
   again with the same idempotency key (Recipient.token) and Message-ID, which a
   provider drops as a repeat: the one window left is a crash between the provider
   accepting and the outcome being written, as for reminders (here: the messages of
-  the group not yet written, at most FLUSH_EVERY per worker thread).
+  the messages in flight, at most SENDERS per worker thread).
 A campaign is done when none of its recipients is queued or sending."""
 
 import contextlib
+import itertools
 import queue
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -63,9 +64,6 @@ MAX_ATTEMPTS = 4
 RETRY_SECONDS = 60
 # Messages of one batch in flight at once (one worker thread's senders).
 SENDERS = 4
-# Outcomes are written together: after this many messages, or this many seconds.
-FLUSH_EVERY = 20
-FLUSH_SECONDS = 1.0
 INTERRUPTED = "interrupted"
 CLIENT_COLUMNS = (
     "id", "full_name", "given_name", "gender", "language", "preferred_channel", "email",
@@ -332,9 +330,11 @@ def finish(done: list[tuple[Claim, tuple, object]]) -> int:
 
 def send_batch(claims: list[Claim], campaign: Campaign, rules: CampaignRules, spa) -> None:
     """Deliver a batch's claims, SENDERS at a time (each sender its own SMTP and HTTP
-    connections: a send mostly waits for the other end), and write their outcomes as
-    they come, FLUSH_EVERY at a time. The senders touch no database: everything the
-    texts need was loaded with the claim."""
+    connections: a send mostly waits for the other end). What came back is written at
+    once (those that finished together, in one transaction) before the next message
+    goes: so at any moment at most SENDERS messages of this thread are on the wire or
+    sent and not yet written, the most a kill -9 can leave to be sent again. The senders
+    touch no database: everything the texts need was loaded with the claim."""
     for channel, language in {(c.recipient.channel, c.recipient.language) for c in claims}:
         message_for(campaign, channel, language)  # fill the campaign's cache of texts here
     outboxes: queue.SimpleQueue = queue.SimpleQueue()
@@ -351,24 +351,24 @@ def send_batch(claims: list[Claim], campaign: Campaign, rules: CampaignRules, sp
         finally:
             outboxes.put(outbox)
 
-    done: list = []
-    flushed = time.monotonic()
+    waiting = iter(claims)
     failure = None
     try:
         with ThreadPoolExecutor(SENDERS, thread_name_prefix="campaign-send") as pool:
-            for future in as_completed([pool.submit(send, claim) for claim in claims]):
-                try:
-                    done.append(future.result())
-                except Exception as exc:  # noqa: BLE001 (re-raised once the others are written)
-                    failure = failure or exc
-                    continue
-                if len(done) >= FLUSH_EVERY or time.monotonic() - flushed > FLUSH_SECONDS:
-                    finish(done)
-                    done, flushed = [], time.monotonic()
+            running = {pool.submit(send, c) for c in itertools.islice(waiting, SENDERS)}
+            while running:
+                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                done = []
+                for future in finished:
+                    try:
+                        done.append(future.result())
+                    except Exception as exc:  # noqa: BLE001 (re-raised once the others are written)
+                        failure = failure or exc
+                finish(done)
+                running |= {pool.submit(send, c) for c in itertools.islice(waiting, len(finished))}
     finally:
         for outbox in made:
             outbox.close()
-        finish(done)  # what was sent before an error is written too
     if failure is not None:
         raise failure
 

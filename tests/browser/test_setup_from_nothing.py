@@ -51,7 +51,7 @@ def _add_staff(page, url, *, username, family, given, role, branch):
 
 
 def test_a_new_spa_gets_its_first_client_booked_treated_and_paid_without_the_admin(
-    browser, live_server
+    browser, live_server, midday
 ):
     context = browser.new_context(viewport={"width": WIDTH, "height": 780}, locale="vi-VN")
     page = context.new_page()
