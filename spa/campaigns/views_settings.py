@@ -3,19 +3,15 @@ stop keyword, the default control group and the results window. Every change is 
 settings history."""
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import validators
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from spa.campaigns.models import CampaignRules
 from spa.core import access
-from spa.office.audit import record_settings_change, snapshot
+from spa.office.settings_page import settings_page
 
 
 class CampaignRulesForm(forms.ModelForm):
@@ -48,23 +44,11 @@ class CampaignRulesForm(forms.ModelForm):
         return word
 
 
-FIELDS = list(CampaignRulesForm.Meta.fields)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def campaign_rules(request: HttpRequest) -> HttpResponse:
-    if not access.can_manage_campaign_rules(request.user):
-        raise PermissionDenied
-    current = CampaignRules.current()
-    before = snapshot(current, FIELDS)
-    form = CampaignRulesForm(request.POST if request.method == "POST" else None, instance=current)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-            record_settings_change(actor=request.user, obj=saved, before=before,
-                                   after=snapshot(saved, FIELDS))  # fmt: skip
-        messages.success(request, _("Saved."))
-        return redirect("campaigns:rules")
-    return render(request, "campaigns/rules.html", {"form": form},
-                  status=400 if form.errors else 200)  # fmt: skip
+    return settings_page(
+        request, allowed=access.can_manage_campaign_rules(request.user),
+        instance=CampaignRules.current(), form_class=CampaignRulesForm,
+        template="campaigns/rules.html", done="campaigns:rules",
+    )  # fmt: skip

@@ -2,18 +2,14 @@
 online booking, two-factor login, the agenda hour, the health re-confirmation period."""
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from spa.accounts.models import SpaSettings
 from spa.core import access
-from spa.office.audit import record_settings_change, snapshot
+from spa.office.settings_page import settings_page
 
 POLICY_FIELDS = [
     "name", "technicians_see_minimum", "allergen_conflict_blocks", "online_booking",
@@ -36,16 +32,7 @@ class SpaPolicyForm(forms.ModelForm):
 @login_required
 @require_http_methods(["GET", "POST"])
 def spa_policies(request: HttpRequest) -> HttpResponse:
-    if not access.can_manage_spa(request.user):
-        raise PermissionDenied
-    spa = SpaSettings.current()
-    before = snapshot(spa, POLICY_FIELDS)
-    form = SpaPolicyForm(request.POST or None, instance=spa)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            spa = form.save()
-            record_settings_change(actor=request.user, obj=spa, before=before,
-                                   after=snapshot(spa, POLICY_FIELDS))  # fmt: skip
-        messages.success(request, _("Saved."))
-        return redirect("office:spa")
-    return render(request, "office/spa.html", {"form": form})
+    return settings_page(
+        request, allowed=access.can_manage_spa(request.user), instance=SpaSettings.current(),
+        form_class=SpaPolicyForm, template="office/spa.html", done="office:spa",
+    )  # fmt: skip

@@ -74,4 +74,4 @@ def test_spa_policies_page_is_the_owners_and_audited(client, people):
     assert SpaSettings.current().name == "Spa Mới"
     entry = AuditEntry.objects.get(action=Action.SETTINGS)
     assert entry.changes["name"][1] == "Spa Mới"
-    assert client.post(reverse("office:spa"), {**data, "agenda_hour": "25"}).status_code == 200
+    assert client.post(reverse("office:spa"), {**data, "agenda_hour": "25"}).status_code == 400
