@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from spa.core.crypto import EncryptedJSONField
 
@@ -67,15 +68,16 @@ class AuditEntry(models.Model):
 
 
 class AccessKind(models.TextChoices):
-    """What a member of staff looked at."""
+    """What a member of staff looked at (labels in the "access" context: "Profile" here
+    is the record itself, not how complete it is)."""
 
-    PROFILE = "profile", _("Profile")
-    HEALTH = "health", _("Health section")
-    PHOTO = "photo", _("Photo")
-    COURSE = "course", _("Course of treatment")
-    SESSION = "session", _("Treatment session")
-    COURSE_PDF = "course_pdf", _("Course of treatment (PDF)")
-    EXPORT = "export", _("Client list export")
+    PROFILE = "profile", pgettext_lazy("access", "Profile")
+    HEALTH = "health", pgettext_lazy("access", "Health section")
+    PHOTO = "photo", pgettext_lazy("access", "Photo")
+    COURSE = "course", pgettext_lazy("access", "Course of treatment")
+    SESSION = "session", pgettext_lazy("access", "Treatment session")
+    COURSE_PDF = "course_pdf", pgettext_lazy("access", "Course of treatment (PDF)")
+    EXPORT = "export", pgettext_lazy("access", "Client list export")
 
 
 class AppendOnly(Exception):
