@@ -160,7 +160,7 @@ def fill(rows: int, busy_id: int, quiet_id: int, actor_id: int, branch_id: int) 
                         ELSE %(others)s + (g * 7919) %% 1000000 END,
                    %(actor)s, 'manager', %(branch)s,
                    (ARRAY['profile','health','photo','course','export'])[1 + g %% 5]
-            FROM generate_series(1, %(rows)s) AS g
+            FROM generate_series(1::bigint, %(rows)s) AS g
             """,
             {"rows": rows, "busy": busy_id, "quiet": quiet_id, "others": OTHER_IDS_FROM,
              "actor": actor_id, "branch": branch_id},
