@@ -284,3 +284,16 @@ def test_a_profile_read_costs_one_insert(
         client.get(url)
     inserts = [q["sql"] for q in queries if "audit_accessentry" in q["sql"]]
     assert len(inserts) == 1 and inserts[0].startswith("INSERT")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_outside_any_transaction_is_committed_at_once(receptionist_a, branch_a):
+    """As in production (no test transaction around it): on PostgreSQL the entry's own
+    transaction commits asynchronously, and the entry is there for the next reader."""
+    access_record(viewer=receptionist_a, client_id=424242, kinds=[AccessKind.PROFILE])
+    assert not connection.in_atomic_block
+    assert [r.kind for r in access_log_for_client(424242)] == ["profile"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"  # SET LOCAL ended with its transaction
