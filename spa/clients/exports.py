@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from spa.audit.models import Action
-from spa.audit.services import audit_record
+from spa.audit.models import AccessKind, Action
+from spa.audit.services import access_record_many, audit_record
 from spa.clients.models import Client, CustomFieldDefinition
 from spa.clients.selectors import clients_visible_to
 from spa.core import access
@@ -66,9 +66,9 @@ def clients_xlsx_response(
     qs = _with_money(
         clients.select_related("branch", "source", "group").order_by(*order_by)
     ).prefetch_related("tags")
-    count = 0
+    exported_ids = []
     for c in qs.iterator(chunk_size=2000):
-        count += 1
+        exported_ids.append(c.pk)
         last_visit = timezone.localtime(c.last_visit_at).date() if c.last_visit_at else None
         sheet.append([
             c.pk, text_cell(sheet, c.full_name), text_cell(sheet, c.primary_phone if full_phone else ""),
@@ -79,7 +79,10 @@ def clients_xlsx_response(
             money_cell(sheet, c.export_spent), money_cell(sheet, c.export_debt),
             date_cell(sheet, timezone.localtime(c.created_at).date()),
         ])  # fmt: skip
+    count = len(exported_ids)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
     summary = f"{count} clients" + (f" ({filters})" if filters else "")
     audit_record(actor=user, action=Action.EXPORT, client_id=None, summary=summary)
+    # Each exported client's own log says their row left in an export (bulk inserted).
+    access_record_many(viewer=user, client_ids=exported_ids, kinds=AccessKind.EXPORT)
     return xlsx_response(workbook, "clients")

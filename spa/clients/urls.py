@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:client_id>/photo/", views.client_photo_upload, name="photo_upload"),
     path("<int:client_id>/photo/<str:size>.jpg", views.client_photo, name="photo"),
     path("<int:client_id>/history/", views.client_history, name="history"),
+    path("<int:client_id>/access/", views.client_access_log, name="access_log"),
     path("<int:client_id>/merge/", views.client_merge_view, name="merge"),
     path("<int:client_id>/delete/", views.client_delete_view, name="delete"),
 ]

@@ -10,8 +10,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from spa.accounts.models import SpaSettings
-from spa.audit.models import AuditEntry
+from spa.audit.models import AccessKind, AuditEntry
 from spa.audit.presenter import entry_sentence, entry_table, present_changes
+from spa.audit.selectors import access_log_for_client
+from spa.audit.services import access_record
 from spa.booking.selectors import client_appointment_counts, client_upcoming
 from spa.clients import exports
 from spa.clients.duplicates import client_duplicates
@@ -161,6 +163,11 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     # "Due for Peel around 12/01" and "suggested next" come in their own request
     # (spa.reports.views_due.client_next): the guard checks them, the profile waits for none.
     context["next_services"] = access.can_see_recommendations(user) and not context["minimal"]
+    context["may_see_access_log"] = access.can_see_access_log(user, client)
+    # One INSERT: the profile, and the health section when any of it was on the page.
+    shown_health = context["health"] is not None or bool(context["allergies"])
+    kinds = [AccessKind.PROFILE, AccessKind.HEALTH] if shown_health else [AccessKind.PROFILE]
+    access_record(viewer=user, client_id=client.pk, kinds=kinds)
     return render(request, "clients/detail.html", context)
 
 
@@ -229,6 +236,7 @@ def client_health(request: HttpRequest, client_id: int) -> HttpResponse:
             return redirect("clients:detail", client.pk)
     else:
         form = form_class(initial=health_initial(health))
+        access_record(viewer=user, client_id=client.pk, kinds=AccessKind.HEALTH)
     return render(
         request, "clients/health_form.html", {"form": form, "client": client, "full": full}
     )
@@ -297,6 +305,10 @@ def client_photo(request: HttpRequest, client_id: int, size: str) -> FileRespons
     if not field:
         raise Http404
     response = FileResponse(field.open("rb"), content_type="image/jpeg")
+    # The thumbnail is the face beside the name in search results and on the profile
+    # (whose read is logged already); the full photo is a read of its own.
+    if size != "thumb":
+        access_record(viewer=request.user, client_id=client.pk, kinds=AccessKind.PHOTO)
     return response
 
 
@@ -324,6 +336,25 @@ def client_history(request: HttpRequest, client_id: int) -> HttpResponse:
         rows.append({"entry": entry, "changes": changes, "sentence": entry_sentence(entry),
                      "hidden_health": bool(entry.sensitive_changes) and not show_health})  # fmt: skip
     return render(request, "clients/history.html", {"client": client, "rows": rows})
+
+
+ACCESS_PAGE = 50
+
+
+@login_required
+@require_GET
+def client_access_log(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Who looked at this record: every staff read, newest first, a keyset page at a time."""
+    client = _get_client_for_user(request, client_id)
+    _require(access.can_see_access_log(request.user, client))
+    before = param_id(request.GET.get("before"))
+    rows = access_log_for_client(client.pk, before_id=before, limit=ACCESS_PAGE + 1)
+    older = rows[ACCESS_PAGE - 1].id if len(rows) > ACCESS_PAGE else None
+    return render(
+        request,
+        "clients/access_log.html",
+        {"client": client, "rows": rows[:ACCESS_PAGE], "older": older, "paged": before is not None},
+    )
 
 
 @login_required

@@ -500,3 +500,21 @@ def can_manage_campaign_rules(user) -> bool:
     """Quiet hours, the frequency cap, sending speed, the stop keyword, the control
     group and the results window: the owner only."""
     return _role(user) == Role.OWNER
+
+
+# --- Who looked at a record (spa.audit AccessEntry, issue 14) ---
+
+
+def read_is_logged(user) -> bool:
+    """Reads by a signed-in, active member of staff go into the client's access log;
+    anonymous visitors and the client themselves (the portal has no staff user) do not."""
+    return _role(user) in Role.values
+
+
+def can_see_access_log(user, client) -> bool:
+    """Who looked at a client's record: the owner, and the manager of the client's branch.
+    Receptionists and technicians read records; they do not audit their colleagues."""
+    role = _role(user)
+    return role == Role.OWNER or (
+        role == Role.MANAGER and user.branch_id is not None and user.branch_id == client.branch_id
+    )

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from spa.audit.models import AccessKind
+from spa.audit.services import access_record
 from spa.booking.services import appointment_complete
 from spa.clients.models import ClientHealth, Condition, PregnancyStatus
 from spa.clients.photos import BadPhoto
@@ -202,6 +204,7 @@ def course(request: HttpRequest, client_id: int) -> HttpResponse:
     }
     if details and total > 1:  # one session: nothing to compare it with
         context["compare"] = _comparison(request, client, total)
+    access_record(viewer=request.user, client_id=client.pk, kinds=AccessKind.COURSE)
     return render(request, "treatments/course.html", context)
 
 
@@ -248,6 +251,7 @@ def course_pdf(request: HttpRequest, client_id: int) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="lieu-trinh-{client.pk}.pdf"'
     response["Cache-Control"] = "private, no-store"
+    access_record(viewer=request.user, client_id=client.pk, kinds=AccessKind.COURSE_PDF)
     return response
 
 
@@ -260,6 +264,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
         raise Http404
     client = _client_or_404(request, session.client_id)
     _require(access.can_see_treatment_details(request.user))
+    access_record(viewer=request.user, client_id=client.pk, kinds=AccessKind.SESSION)
     return render(request, "treatments/session_detail.html", {"client": client, "session": session})
 
 
@@ -273,6 +278,8 @@ def photo(request: HttpRequest, photo_id: int, size: str) -> FileResponse:
     _require(access.can_see_treatment_details(request.user))
     field = row.thumb if size == "thumb" else row.image
     response = FileResponse(field.open("rb"), content_type="image/jpeg")
+    # Treatment photos show the skin itself: thumbnails are reads too.
+    access_record(viewer=request.user, client_id=row.client_id, kinds=AccessKind.PHOTO)
     return response
 
 

@@ -10,6 +10,7 @@ MAIN_PAGES = [
     ("new-client", "clients:new", False),
     ("client-edit", "clients:edit", True),
     ("history", "clients:history", True),
+    ("access-log", "clients:access_log", True),
     ("course", "treatments:course", True),
     ("session-form", "treatments:session_new", True),
     ("calendar-day", "booking:day", False),
