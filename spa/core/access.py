@@ -500,3 +500,11 @@ def can_manage_campaign_rules(user) -> bool:
     """Quiet hours, the frequency cap, sending speed, the stop keyword, the control
     group and the results window: the owner only."""
     return _role(user) == Role.OWNER
+
+
+# --- Backups (spa.backups) ---
+
+
+def can_manage_backups(user) -> bool:
+    """The backup settings, the list of backups and drills, and their alert: the owner."""
+    return _role(user) == Role.OWNER
