@@ -40,7 +40,12 @@ FORMAT = 1
 
 
 class BackupError(Exception):
-    """A backup, restore or drill that could not be done (the message says why)."""
+    """A backup, restore or drill that could not be done (the message says why; `code`
+    is a spa.backups.models.Problem value)."""
+
+    def __init__(self, message: str, code: str = "other"):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass
@@ -169,10 +174,10 @@ def _check_health(fetch, sample: dict[str, str]) -> int:
     try:
         got = _health_digests(rows)
     except ImproperlyConfigured as exc:
-        raise BackupError(f"health rows cannot be decrypted: {exc}") from exc
+        raise BackupError(f"health rows cannot be decrypted: {exc}", "health") from exc
     if got != sample:
         raise BackupError(f"{len(set(sample.items()) - set(got.items()))} sampled health rows "
-                          "differ from the backup's")  # fmt: skip
+                          "differ from the backup's", "mismatch")  # fmt: skip
     return len(got)
 
 
@@ -180,7 +185,7 @@ def _compare(expected: dict, got: dict) -> None:
     bad = [n for n in sorted(set(expected) | set(got)) if expected.get(n) != got.get(n)]
     if bad:
         shown = ", ".join(f"{n} ({expected.get(n)} → {got.get(n)})" for n in bad[:5])
-        raise BackupError(f"{len(bad)} tables differ from the backup: {shown}")
+        raise BackupError(f"{len(bad)} tables differ from the backup: {shown}", "mismatch")
 
 
 # --- Backup -------------------------------------------------------------------------------
@@ -248,7 +253,9 @@ def _dump_database(db: dict, tmp: Path, sample: int) -> tuple[Path, Manifest]:
     finally:
         conn.close()
     if dump.returncode:
-        raise BackupError(f"pg_dump failed: {err.decode(errors='replace').strip()[:500]}")
+        raise BackupError(
+            f"pg_dump failed: {err.decode(errors='replace').strip()[:500]}", "database"
+        )
     return out, Manifest(created_at, vendor, tables, health_sample=health)
 
 
@@ -360,7 +367,9 @@ def restore_database(dump_dir: Path, manifest: Manifest, target: dict, *, create
     against the manifest and decrypt the sampled health rows. Returns health rows checked."""
     vendor = _vendor(target)
     if vendor != manifest.vendor:
-        raise BackupError(f"this backup is of a {manifest.vendor} database, not {vendor}")
+        raise BackupError(
+            f"this backup is of a {manifest.vendor} database, not {vendor}", "database"
+        )
     if vendor == "sqlite":
         src = sqlite3.connect(dump_dir / "db.sqlite3")
         dst = sqlite3.connect(target["NAME"], timeout=30)
@@ -380,7 +389,10 @@ def restore_database(dump_dir: Path, manifest: Manifest, target: dict, *, create
         capture_output=True,
     )  # fmt: skip
     if run.returncode:
-        raise BackupError(f"pg_restore failed: {run.stderr.decode(errors='replace').strip()[:500]}")
+        raise BackupError(
+            f"pg_restore failed: {run.stderr.decode(errors='replace').strip()[:500]}",
+            "database",
+        )
     conn = _pg_connect(target, autocommit=True)
     try:
         conn.execute("ANALYZE")

@@ -18,7 +18,7 @@ class BackupSettings(models.Model):
     )  # fmt: skip
     keep_weekly = models.PositiveSmallIntegerField(
         _("weekly backups kept"), default=4,
-        help_text=_("And the last backup of each of this many weeks before them."),
+        help_text=_("The last backup of each of this many weeks is kept too (one backup may count for both)."),
     )  # fmt: skip
 
     class Meta:
@@ -34,6 +34,21 @@ class BackupSettings(models.Model):
         return obj
 
 
+class Problem(models.TextChoices):
+    """Why a backup or a drill failed, as the owner reads it (the detail is technical)."""
+
+    NONE = "", ""
+    KEY = "key", _("The backup key is missing or is not the key the backup was made with.")
+    DAMAGED = "damaged", _("The backup file is damaged or incomplete.")
+    MISMATCH = "mismatch", _("The restored data differs from what was backed up.")
+    HEALTH = "health", _("Health data cannot be decrypted with this installation's keys.")
+    NO_BACKUP = "no_backup", _("There is no backup to check.")
+    DATABASE = "database", _("The database could not be copied or loaded.")
+    DISK = "disk", _("The backup folder cannot be written or read.")
+    UPLOAD = "upload", _("The copy to the S3 store failed; the folder copy is kept.")
+    OTHER = "other", _("Unexpected error: see the worker's log.")
+
+
 class BackupRun(models.Model):
     """One backup: when, its archive's name and size, where it went, and how it ended."""
 
@@ -45,6 +60,7 @@ class BackupRun(models.Model):
     ok = models.BooleanField(null=True)  # None: running
     nightly = models.BooleanField(default=False)
     destinations = models.JSONField(default=list)  # ["folder", "s3"]
+    problem = models.CharField(max_length=20, choices=Problem.choices, blank=True)
     detail = models.TextField(blank=True)
 
     class Meta:
@@ -66,6 +82,7 @@ class DrillRun(models.Model):
     rows = models.BigIntegerField(default=0)
     health_rows_checked = models.PositiveIntegerField(default=0)
     files_checked = models.PositiveIntegerField(default=0)
+    problem = models.CharField(max_length=20, choices=Problem.choices, blank=True)
     detail = models.TextField(blank=True)
 
     class Meta:

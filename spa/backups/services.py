@@ -17,11 +17,23 @@ from django.db import connections
 from django.utils import timezone
 
 from spa.backups import engine, journal
-from spa.backups.models import BackupRun, BackupSettings, DrillRun
+from spa.backups.models import BackupRun, BackupSettings, DrillRun, Problem
 from spa.backups.stream import BackupKeyError, DamagedArchive
 
 FOLDER, S3 = "folder", "s3"
 ALERT_HOURS = 26
+
+
+def _problem(exc: Exception) -> str:
+    if isinstance(exc, BackupKeyError):
+        return Problem.KEY
+    if isinstance(exc, DamagedArchive):
+        return Problem.DAMAGED
+    if isinstance(exc, engine.BackupError):
+        return exc.code
+    if isinstance(exc, OSError):
+        return Problem.DISK
+    return Problem.OTHER
 
 
 def destinations() -> dict[str, Storage]:
@@ -82,7 +94,7 @@ def run_backup(*, nightly: bool = False) -> BackupRun:
         path = folder / name
         engine.write_archive(path, key=settings.BACKUP_KEY)
         run.name, run.size, run.destinations = name, path.stat().st_size, [FOLDER]
-        notes = []
+        notes, run.ok = [], True
         for label, storage in destinations().items():
             if label != FOLDER:
                 try:
@@ -90,16 +102,16 @@ def run_backup(*, nightly: bool = False) -> BackupRun:
                         storage.save(name, File(f))
                     run.destinations.append(label)
                 except Exception as exc:  # noqa: BLE001 — recorded, the folder copy stands
+                    run.ok, run.problem = False, Problem.UPLOAD
                     notes.append(f"{label}: {exc}")
+                    continue
             gone = prune(storage, daily=conf.keep_daily, weekly=conf.keep_weekly)
             if gone:
                 notes.append(f"{label}: {len(gone)} old backups removed")
-        run.ok = not any(": " in n and "removed" not in n for n in notes)
         run.detail = "\n".join(notes)
-    except (engine.BackupError, BackupKeyError, OSError) as exc:
-        run.ok, run.detail = False, str(exc)
-    except Exception:  # noqa: BLE001 — a nightly job records its failure for the owner
-        run.ok, run.detail = False, traceback.format_exc(limit=3)
+    except Exception as exc:  # noqa: BLE001 — a nightly job records its failure for the owner
+        run.ok, run.problem = False, _problem(exc)
+        run.detail = str(exc) if run.problem != Problem.OTHER else traceback.format_exc(limit=3)
     run.finished_at = timezone.now()
     run.duration = time.monotonic() - t0
     run.save()
@@ -128,7 +140,7 @@ def fetch(name_or_path: str, tmp: Path) -> Path:
                 while chunk := src.read(1024 * 1024):
                     out.write(chunk)
             return local
-    raise engine.BackupError(f"no backup named {name_or_path}")
+    raise engine.BackupError(f"no backup named {name_or_path}", Problem.NO_BACKUP)
 
 
 def scratch_config(name: str | None = None) -> tuple[dict, str | None]:
@@ -153,7 +165,7 @@ def run_drill(name: str | None = None, *, scratch: str | None = None) -> DrillRu
             if name is None:
                 found = latest_archive()
                 if found is None:
-                    raise engine.BackupError("there is no backup to check")
+                    raise engine.BackupError("there is no backup to check", Problem.NO_BACKUP)
                 name = found[1]
             run.backup_name = Path(name).name
             path = fetch(name, Path(tmp))
@@ -167,10 +179,9 @@ def run_drill(name: str | None = None, *, scratch: str | None = None) -> DrillRu
             run.files_checked = len(manifest.files)
             run.ok = True
             run.detail = f"{run.tables} tables, {run.rows} rows, {run.files_checked} files"
-    except (engine.BackupError, BackupKeyError, DamagedArchive, OSError) as exc:
-        run.ok, run.detail = False, str(exc)
-    except Exception:  # noqa: BLE001 — recorded for the owner
-        run.ok, run.detail = False, traceback.format_exc(limit=3)
+    except Exception as exc:  # noqa: BLE001 — recorded for the owner
+        run.ok, run.problem = False, _problem(exc)
+        run.detail = str(exc) if run.problem != Problem.OTHER else traceback.format_exc(limit=3)
     finally:
         if pg_name:
             engine.pg_drop(db, pg_name)
