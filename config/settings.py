@@ -258,7 +258,8 @@ BACKUP_S3 = {
 }
 # Client ids and times of every erasure, appended on commit, outside the database (so a
 # restore can erase again whoever an older backup brings back). No personal data.
-ERASURE_JOURNAL = Path(env.str("ERASURE_JOURNAL", default=str(BASE_DIR / "var" / "erasures.jsonl")))
+# Beside the backups by default (on the second disk), and copied to the S3 store.
+ERASURE_JOURNAL = Path(env.str("ERASURE_JOURNAL", default=str(BACKUP_DIR / "erasures.jsonl")))
 # Health rows decrypted by each restore drill.
 BACKUP_DRILL_SAMPLE = env.int("BACKUP_DRILL_SAMPLE", default=50)
 

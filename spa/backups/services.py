@@ -21,6 +21,7 @@ from spa.backups.models import BackupRun, BackupSettings, DrillRun, Problem
 from spa.backups.stream import BackupKeyError, DamagedArchive
 
 FOLDER, S3 = "folder", "s3"
+JOURNAL_NAME = "erasures.jsonl"
 ALERT_HOURS = 26
 
 
@@ -95,11 +96,15 @@ def run_backup(*, nightly: bool = False) -> BackupRun:
         engine.write_archive(path, key=settings.BACKUP_KEY)
         run.name, run.size, run.destinations = name, path.stat().st_size, [FOLDER]
         notes, run.ok = [], True
+        journal_file = Path(settings.ERASURE_JOURNAL)
         for label, storage in destinations().items():
             if label != FOLDER:
                 try:
                     with open(path, "rb") as f:
                         storage.save(name, File(f))
+                    if journal_file.exists():  # the journal goes with the backups
+                        with open(journal_file, "rb") as f:
+                            storage.save(JOURNAL_NAME, File(f))
                     run.destinations.append(label)
                 except Exception as exc:  # noqa: BLE001 — recorded, the folder copy stands
                     run.ok, run.problem = False, Problem.UPLOAD
@@ -208,10 +213,24 @@ def restore(name: str, *, into: str | None = None) -> str:
                 f"{checked} health rows decrypted"]  # fmt: skip
         if into is None:
             connections.close_all()
+            _journal_from_elsewhere()
             done.append(f"{engine.restore_files(Path(tmp) / 'files', manifest)} files restored")
             again = journal.replay(manifest.created_at)
             done.append(f"{len(again)} clients erased since the backup erased again")
         return "; ".join(done)
+
+
+def _journal_from_elsewhere() -> None:
+    """A restore on a new computer: the journal from the S3 store when there is none here."""
+    local = Path(settings.ERASURE_JOURNAL)
+    if local.exists():
+        return
+    for label, storage in destinations().items():
+        if label != FOLDER and storage.exists(JOURNAL_NAME):
+            local.parent.mkdir(parents=True, exist_ok=True)
+            with storage.open(JOURNAL_NAME, "rb") as src, open(local, "wb") as out:
+                out.write(src.read())
+            return
 
 
 def status() -> dict:

@@ -251,3 +251,29 @@ def test_nightly_task_runs_once_after_the_set_time(data, time_machine):
     assert backups_tick.call_local() == "not due"
     assert BackupRun.objects.filter(nightly=True, ok=True).count() == 1
     assert DrillRun.objects.filter(ok=True).count() == 1
+
+
+def test_backups_go_to_an_s3_store_and_are_restored_from_it(data, settings, owner):
+    """The second place is any S3-compatible store (moto's in-process S3 here)."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="spa-backups")
+        settings.BACKUP_S3 = {**settings.BACKUP_S3, "bucket_name": "spa-backups",
+                              "region_name": "us-east-1", "access_key": "k", "secret_key": "s"}  # fmt: skip
+        hoa, lan = data
+        client_delete(actor=owner, client=Client.objects.get(pk=lan.pk), reason="request")
+        run = services.run_backup()
+        assert run.ok, run.detail
+        assert run.destinations == ["folder", "s3"]
+        s3 = services.destinations()["s3"]
+        assert services.archives(s3) == [run.name] and s3.exists(services.JOURNAL_NAME)
+        # The folder (and its journal) is lost: the drill and the restore read from S3.
+        (settings.BACKUP_DIR / run.name).unlink()
+        settings.ERASURE_JOURNAL.unlink()
+        drill = services.run_drill(run.name, scratch=_scratch())
+        assert drill.ok, drill.detail
+        call_command("restore", run.name, "--yes", stdout=io.StringIO())
+        assert settings.ERASURE_JOURNAL.exists()
+        assert Client.objects.filter(pk=hoa.pk).exists()
