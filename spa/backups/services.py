@@ -166,6 +166,7 @@ def run_drill(name: str | None = None, *, scratch: str | None = None) -> DrillRu
     t0 = time.monotonic()
     db, pg_name = None, None
     try:
+        Path(settings.BACKUP_DIR).mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="spa-drill-", dir=settings.BACKUP_DIR) as tmp:
             if name is None:
                 found = latest_archive()
@@ -201,6 +202,7 @@ def run_drill(name: str | None = None, *, scratch: str | None = None) -> DrillRu
 def restore(name: str, *, into: str | None = None) -> str:
     """Restore a backup into the configured database (and the files), or into the
     database at `into`; every table is checked. Returns what was done."""
+    Path(settings.BACKUP_DIR).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="spa-restore-", dir=settings.BACKUP_DIR) as tmp:
         path = fetch(name, Path(tmp))
         manifest = engine.read_archive(path, key=settings.BACKUP_KEY, dest=Path(tmp),
@@ -218,6 +220,19 @@ def restore(name: str, *, into: str | None = None) -> str:
             again = journal.replay(manifest.created_at)
             done.append(f"{len(again)} clients erased since the backup erased again")
         return "; ".join(done)
+
+
+def same_disk_only() -> bool:
+    """Whether every backup stays on the disk of the database and files (no S3 store, and
+    BACKUP_DIR on the same device as the private files' folder)."""
+    if settings.BACKUP_S3.get("bucket_name"):
+        return False
+    try:
+        folder = Path(settings.BACKUP_DIR)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder.stat().st_dev == Path(settings.PRIVATE_MEDIA_ROOT).stat().st_dev
+    except OSError:
+        return False
 
 
 def _journal_from_elsewhere() -> None:

@@ -38,6 +38,7 @@ def backup_settings(request: HttpRequest) -> HttpResponse:
             "drills": DrillRun.objects.all()[:RECENT],
             "destinations": _destinations(),
             "key_set": bool(settings.BACKUP_KEY),
+            "same_disk": services.same_disk_only(),
         }
     return settings_page(
         request, allowed=allowed, instance=BackupSettings.current() if allowed else None,

@@ -103,3 +103,13 @@ def test_backup_command_prints_a_new_key():
     out = io.StringIO()
     call_command("backup", "--new-key", stdout=out)
     assert len(parse_key(out.getvalue().strip())) == 32
+
+
+def test_page_warns_when_backups_stay_on_the_same_disk(client, owner, settings, tmp_path):
+    settings.BACKUP_DIR = tmp_path / "b"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "p"
+    settings.PRIVATE_MEDIA_ROOT.mkdir()
+    client.force_login(owner)
+    assert 'data-testid="same-disk"' in client.get(reverse(URL)).content.decode()
+    settings.BACKUP_S3 = {**settings.BACKUP_S3, "bucket_name": "elsewhere"}
+    assert 'data-testid="same-disk"' not in client.get(reverse(URL)).content.decode()
