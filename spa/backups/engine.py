@@ -1,7 +1,7 @@
 """Backup, restore and the restore drill.
 
 A backup is one tar stream, encrypted as it is written (spa.backups.stream):
-  db.sqlite3 (SQLite's online backup API: the product keeps running) or db.pgdump
+  db.sqlite3.gz (SQLite's online backup API: the product keeps running) or db.pgdump
   (pg_dump, custom format, taken in an exported snapshot);
   files/<name> for every private file (photos; the filesystem or the S3 store);
   manifest.json last: when, the row count and a checksum of every table (read in the
@@ -11,6 +11,7 @@ Nothing is ever held whole in memory: the dump goes to a temporary file, the arc
 written and read in chunks.
 """
 
+import gzip
 import hashlib
 import io
 import json
@@ -232,7 +233,11 @@ def _dump_database(db: dict, tmp: Path, sample: int) -> tuple[Path, Manifest]:
             health = _health_digests(dst.execute(_sample_sql(sample)).fetchall())
         finally:
             dst.close()
-        return out, Manifest(created_at, vendor, tables, health_sample=health)
+        packed = tmp / "db.sqlite3.gz"  # pg_dump's custom format is compressed already
+        with open(out, "rb") as src_f, gzip.open(packed, "wb", compresslevel=6) as gz:
+            shutil.copyfileobj(src_f, gz, 1024 * 1024)
+        out.unlink()
+        return packed, Manifest(created_at, vendor, tables, health_sample=health)
     import psycopg
 
     out = tmp / "db.pgdump"
@@ -320,13 +325,16 @@ def read_archive(path: Path, *, key: str, dest: Path, keep_files: bool) -> Manif
                             if out:
                                 out.close()
                         digests[name] = h.hexdigest()
-                    elif member.name in ("db.sqlite3", "db.pgdump"):
+                    elif member.name == "db.sqlite3.gz":
+                        with gzip.open(f) as gz, open(dest / "db.sqlite3", "wb") as out:
+                            shutil.copyfileobj(gz, out, 1024 * 1024)
+                    elif member.name == "db.pgdump":
                         with open(dest / member.name, "wb") as out:
                             shutil.copyfileobj(f, out, 1024 * 1024)
             # Read to the sealed last chunk: an archive cut off after the tar's end fails too.
             while reader.readinto(bytearray(65536)):
                 pass
-    except tarfile.TarError as exc:
+    except (tarfile.TarError, gzip.BadGzipFile, EOFError) as exc:
         raise DamagedArchive(f"the archive's contents are damaged ({exc})") from exc
     if manifest is None:
         raise DamagedArchive("the archive has no manifest")
