@@ -234,7 +234,7 @@ def _dump_database(db: dict, tmp: Path, sample: int) -> tuple[Path, Manifest]:
         finally:
             dst.close()
         packed = tmp / "db.sqlite3.gz"  # pg_dump's custom format is compressed already
-        with open(out, "rb") as src_f, gzip.open(packed, "wb", compresslevel=6) as gz:
+        with open(out, "rb") as src_f, gzip.open(packed, "wb", compresslevel=1) as gz:
             shutil.copyfileobj(src_f, gz, 1024 * 1024)
         out.unlink()
         return packed, Manifest(created_at, vendor, tables, health_sample=health)
