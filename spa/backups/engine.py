@@ -312,7 +312,7 @@ def read_archive(path: Path, *, key: str, dest: Path, keep_files: bool) -> Manif
                         out = None
                         if keep_files:
                             target = dest / "files" / name
-                            if ".." in Path(name).parts:
+                            if Path(name).is_absolute() or ".." in Path(name).parts:
                                 raise DamagedArchive(f"bad file name {name!r}")
                             target.parent.mkdir(parents=True, exist_ok=True)
                             out = open(target, "wb")  # noqa: SIM115 - closed below
