@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "spa.reports",
     "spa.care",
     "spa.campaigns",
+    "spa.backups",
     "huey.contrib.djhuey",
 ]
 
@@ -237,6 +238,30 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # Comma-separated Fernet keys, newest first. Data is written with the first key
 # and read with any; `manage.py rotate_field_keys` re-encrypts with the first.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+
+# --- Backups (spa.backups) -----------------------------------------------------------
+# The key that encrypts backups. Keep a copy away from the backups (a password manager,
+# a paper in the safe): whoever has both can read everything; without it nobody can.
+BACKUP_KEY = env.str("BACKUP_KEY", default="")
+# The second place: a folder on another disk (a USB disk, a network share) …
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups")))
+# … and / or any S3-compatible store (its own bucket, not the photos' one).
+BACKUP_S3 = {
+    "bucket_name": env.str("BACKUP_S3_BUCKET", default=""),
+    "endpoint_url": env.str("BACKUP_S3_ENDPOINT_URL", default=None),
+    "region_name": env.str("BACKUP_S3_REGION", default=None),
+    "access_key": env.str("BACKUP_S3_ACCESS_KEY", default=None),
+    "secret_key": env.str("BACKUP_S3_SECRET_KEY", default=None),
+    "location": env.str("BACKUP_S3_PREFIX", default="backups"),
+    "default_acl": "private",
+    "file_overwrite": True,
+}
+# Client ids and times of every erasure, appended on commit, outside the database (so a
+# restore can erase again whoever an older backup brings back). No personal data.
+# Beside the backups by default (on the second disk), and copied to the S3 store.
+ERASURE_JOURNAL = Path(env.str("ERASURE_JOURNAL", default=str(BACKUP_DIR / "erasures.jsonl")))
+# Health rows decrypted by each restore drill.
+BACKUP_DRILL_SAMPLE = env.int("BACKUP_DRILL_SAMPLE", default=50)
 
 # --- Background work -------------------------------------------------------------
 # A real queue with its own worker process (`manage.py run_huey`). One computer: the

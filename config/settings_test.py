@@ -14,6 +14,13 @@ os.environ.setdefault(
 )
 os.environ.setdefault("PRIVATE_MEDIA_ROOT", tempfile.mkdtemp(prefix="spa-test-media-"))
 
+# Backups: a test key, and the folder and the erasure journal in a temp folder.
+os.environ.setdefault("BACKUP_KEY", "3q2-7wWbfxh0Y1S0m0CqX2m3oXxm5u0kV0KJZ8mKq0k=")
+os.environ.setdefault("BACKUP_DIR", tempfile.mkdtemp(prefix="spa-test-backups-"))
+os.environ.setdefault(
+    "ERASURE_JOURNAL", os.path.join(tempfile.mkdtemp(prefix="spa-test-journal-"), "e.jsonl")
+)
+
 os.environ.setdefault("REMINDER_RETRY_SECONDS", "2")
 os.environ.setdefault("HUEY_IMMEDIATE", "true")  # tasks run inline, except in the worker test
 os.environ.setdefault(

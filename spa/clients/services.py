@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from spa.audit.models import Action, AuditEntry
 from spa.audit.services import audit_record, audit_record_many, changes_between
+from spa.backups import journal as erasure_journal
 from spa.clients.duplicates import DuplicateReport, client_duplicates
 from spa.clients.models import (
     Allergen,
@@ -594,6 +595,8 @@ def client_delete(*, actor, client: Client, reason: str) -> None:
         audit_record(actor=actor, action=Action.DELETE, client_id=client_id, summary=reason[:255])
         storage = Client._meta.get_field("photo").storage
         transaction.on_commit(lambda: [storage.delete(name) for name in files])
+        # Outside the database: a restore of an older backup erases them again.
+        transaction.on_commit(lambda: erasure_journal.record(ids))
 
 
 def _touch_days_of(client_ids: set[int]) -> None:

@@ -518,3 +518,11 @@ def can_see_access_log(user, client) -> bool:
     return role == Role.OWNER or (
         role == Role.MANAGER and user.branch_id is not None and user.branch_id == client.branch_id
     )
+
+
+# --- Backups (spa.backups) ---
+
+
+def can_manage_backups(user) -> bool:
+    """The backup settings, the list of backups and drills, and their alert: the owner."""
+    return _role(user) == Role.OWNER

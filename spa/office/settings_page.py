@@ -13,7 +13,14 @@ from spa.office.audit import record_settings_change, snapshot
 
 
 def settings_page(
-    request: HttpRequest, *, allowed: bool, instance, form_class, template: str, done: str
+    request: HttpRequest,
+    *,
+    allowed: bool,
+    instance,
+    form_class,
+    template: str,
+    done: str,
+    context: dict | None = None,
 ) -> HttpResponse:
     if not allowed:
         raise PermissionDenied
@@ -27,4 +34,5 @@ def settings_page(
                                    after=snapshot(saved, fields))  # fmt: skip
         messages.success(request, _("Saved."))
         return redirect(done)
-    return render(request, template, {"form": form}, status=400 if form.errors else 200)
+    return render(request, template, {"form": form, **(context or {})},
+                  status=400 if form.errors else 200)  # fmt: skip

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from spa.audit.models import Action, AuditEntry
+from spa.backups import services as backups
 from spa.core import access
 from spa.core.params import param_int
 from spa.office import sections
@@ -36,8 +37,12 @@ def index(request: HttpRequest) -> HttpResponse:
     _require(access.can_open_settings(request.user))
     groups = [(group_title(g), entries) for g, entries in sections.visible_to(request.user)]
     steps = _first_steps() if access.can_manage_spa(request.user) else []
+    backup_alerts = []
+    if access.can_manage_backups(request.user):
+        backup_alerts = backups.status()["alerts"]
     return render(request, "office/index.html", {
         "groups": groups, "steps": steps, "steps_left": sum(1 for s in steps if not s[0]),
+        "backup_alerts": backup_alerts,
     })  # fmt: skip
 
 

@@ -29,6 +29,7 @@ MAIN_PAGES = [
     ("care-tasks", "care:tasks", False),
     ("care-report", "care:report", False),
     ("care-settings", "care:settings", False),
+    ("backups", "office:backups", False),
     ("client-feedback", "care:client_feedback", True),
     ("campaigns", "campaigns:list", False),
     ("campaign-new", "campaigns:new", False),
