@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "spa.reports",
     "spa.care",
     "spa.campaigns",
+    "spa.privacy",
     "huey.contrib.djhuey",
 ]
 

@@ -500,3 +500,19 @@ def can_manage_campaign_rules(user) -> bool:
     """Quiet hours, the frequency cap, sending speed, the stop keyword, the control
     group and the results window: the owner only."""
     return _role(user) == Role.OWNER
+
+
+# Data protection (spa.privacy): the breach register is the owner's and the managers'
+# (a manager sees and records their branch's incidents); the records of processing are
+# the owner's.
+def can_manage_incidents(user) -> bool:
+    return _role(user) == Role.OWNER or (_role(user) == Role.MANAGER and bool(user.branch_id))
+
+
+def incident_branch_ids(user) -> list[int] | None:
+    """The branches a user's incidents are about: None for every branch (the owner)."""
+    return None if is_owner(user) else ([user.branch_id] if user.branch_id else [])
+
+
+def can_see_processing_record(user) -> bool:
+    return is_owner(user)
