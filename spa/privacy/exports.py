@@ -4,7 +4,6 @@ the export is itself in the audit history."""
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
@@ -14,11 +13,14 @@ from spa.core import access
 from spa.core.xlsx import date_cell, text_cell, xlsx_response
 from spa.privacy.models import Incident
 
-COLUMNS = [  # (header, width)
-    (_lazy("ID"), 8), (_lazy("Full name"), 28), (_lazy("Phone"), 16), (_lazy("Email"), 26),
-    (_lazy("Branch"), 20), (_lazy("Language for messages"), 12), (_lazy("Entries"), 9),
-    (_lazy("First"), 13), (_lazy("Last"), 13),
-]  # fmt: skip
+
+def _columns() -> list[tuple[str, int]]:
+    """(header, width) in the reader's language."""
+    return [
+        (_("ID"), 8), (_("Full name"), 28), (_("Phone"), 16), (_("Email"), 26),
+        (_("Branch"), 20), (_("Language"), 12), (_("Entries"), 9),
+        (_("First touched"), 13), (_("Last touched"), 13),
+    ]  # fmt: skip
 
 
 def _day(value):
@@ -30,12 +32,13 @@ def affected_xlsx_response(*, user, incident: Incident, clients) -> FileResponse
     details needed to notify them; one audit entry says who exported it, for which
     incident and how many rows."""
     full_phone = access.can_see_full_phone(user)
+    columns = _columns()
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Affected clients"))
     sheet.freeze_panes = "A2"
-    for index, (_header, width) in enumerate(COLUMNS, start=1):
+    for index, (_header, width) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.append([text_cell(sheet, header) for header, _width in COLUMNS])
+    sheet.append([text_cell(sheet, header) for header, _width in columns])
     count = 0
     for c in clients.select_related("branch").prefetch_related("phones").iterator(chunk_size=2000):
         count += 1
@@ -47,7 +50,7 @@ def affected_xlsx_response(*, user, incident: Incident, clients) -> FileResponse
             text_cell(sheet, c.get_language_display()), c.touches or 0,
             date_cell(sheet, _day(c.first_touch)), date_cell(sheet, _day(c.last_touch)),
         ])  # fmt: skip
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
     audit_record(actor=user, action=Action.EXPORT, client_id=None,
                  summary=f"{count} affected clients (incident {incident.pk})")  # fmt: skip
     return xlsx_response(workbook, f"incident-{incident.pk}-clients")

@@ -10,7 +10,6 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from spa.accounts.models import SpaSettings
 
@@ -26,53 +25,55 @@ class Category:
     retention: str
 
 
-# (key, model, filter, name, what it holds, purpose, legal basis)
-CATEGORIES = [
-    ("clients", "clients.Client", {"merged_into__isnull": True}, _lazy("Client profiles"),
-     _lazy("Name, gender, date of birth, e-mail, address, social accounts, branch, notes"),
-     _lazy("Keeping the client's record, bookings and service"),
-     _lazy("Performance of the service agreed with the client")),
-    ("phones", "clients.ClientPhone", {}, _lazy("Phone numbers"),
-     _lazy("The client's phone numbers"),
-     _lazy("Finding the client, reminders and replies"),
-     _lazy("Performance of the service agreed with the client")),
-    ("health", "clients.ClientHealth", {}, _lazy("Health sections"),
-     _lazy("Allergies, conditions, medications, pregnancy, skin (encrypted)"),
-     _lazy("Safe treatment: allergy alerts and contraindications"),
-     _lazy("Explicit consent of the client (sensitive data)")),
-    ("profile_photos", "clients.Client", {"merged_into__isnull": True, "photo__gt": ""},
-     _lazy("Profile photos"), _lazy("A photo of the client (metadata removed)"),
-     _lazy("Recognising the client at the desk"), _lazy("Consent of the client")),
-    ("session_photos", "treatments.SessionPhoto", {}, _lazy("Treatment photos"),
-     _lazy("Before and after photos of treatments (metadata removed)"),
-     _lazy("Following the result of a treatment"),
-     _lazy("Explicit consent of the client (sensitive data)")),
-    ("sessions", "treatments.TreatmentSession", {}, _lazy("Treatment sessions"),
-     _lazy("Services, products used, reactions, results, notes"),
-     _lazy("The treatment log of the client's care"),
-     _lazy("Performance of the service; consent for health details")),
-    ("appointments", "booking.Appointment", {}, _lazy("Appointments"),
-     _lazy("Date, services, staff, branch"), _lazy("Bookings and reminders"),
-     _lazy("Performance of the service agreed with the client")),
-    ("invoices", "sales.Invoice", {}, _lazy("Invoices"),
-     _lazy("What was sold, to whom, amounts"), _lazy("Accounting and tax"),
-     _lazy("Legal obligation (accounting documents are kept 10 years)")),
-    ("payments", "sales.Payment", {}, _lazy("Payments"),
-     _lazy("Amounts, method, date"), _lazy("Accounting and tax"),
-     _lazy("Legal obligation (accounting documents are kept 10 years)")),
-    ("consents", "clients.ConsentRecord", {}, _lazy("Consent records"),
-     _lazy("Each consent given or withdrawn: channel, when, how, by whom"),
-     _lazy("Proof of the client's consent"), _lazy("Legal obligation (proof of consent)")),
-    ("feedback", "care.Feedback", {}, _lazy("Feedback"),
-     _lazy("Scores and comments after a visit"), _lazy("Quality of service and care"),
-     _lazy("Consent of the client (answering is optional)")),
-    ("history", "audit.AuditEntry", {}, _lazy("Change history"),
-     _lazy("Who changed or exported which record, and when"),
-     _lazy("Security and accountability"), _lazy("Legal obligation (security of processing)")),
-    ("staff", "accounts.User", {"is_active": True}, _lazy("Staff accounts"),
-     _lazy("Name, login, role, branch"), _lazy("Access to the records by role"),
-     _lazy("Employment contract")),
-]  # fmt: skip
+def _table() -> list[tuple]:
+    """(key, model, filter, name, what it holds, purpose, legal basis), in the reader's
+    language."""
+    return [
+        ("clients", "clients.Client", {"merged_into__isnull": True}, _("Client profiles"),
+         _("Name, gender, date of birth, e-mail, address, social accounts, branch, notes"),
+         _("Keeping the client's record, bookings and service"),
+         _("Performance of the service agreed with the client")),
+        ("phones", "clients.ClientPhone", {}, _("Phone numbers"),
+         _("The client's phone numbers"),
+         _("Finding the client, reminders and replies"),
+         _("Performance of the service agreed with the client")),
+        ("health", "clients.ClientHealth", {}, _("Health sections"),
+         _("Allergies, conditions, medications, pregnancy, skin (encrypted)"),
+         _("Safe treatment: allergy alerts and contraindications"),
+         _("Explicit consent of the client (sensitive data)")),
+        ("profile_photos", "clients.Client", {"merged_into__isnull": True, "photo__gt": ""},
+         _("Profile photos"), _("A photo of the client (metadata removed)"),
+         _("Recognising the client at the desk"), _("Consent of the client")),
+        ("session_photos", "treatments.SessionPhoto", {}, _("Treatment photos"),
+         _("Before and after photos of treatments (metadata removed)"),
+         _("Following the result of a treatment"),
+         _("Explicit consent of the client (sensitive data)")),
+        ("sessions", "treatments.TreatmentSession", {}, _("Treatment sessions"),
+         _("Services, products used, reactions, results, notes"),
+         _("The treatment log of the client's care"),
+         _("Performance of the service; consent for health details")),
+        ("appointments", "booking.Appointment", {}, _("Appointments"),
+         _("Date, services, staff, branch"), _("Bookings and reminders"),
+         _("Performance of the service agreed with the client")),
+        ("invoices", "sales.Invoice", {}, _("Invoices"),
+         _("What was sold, to whom, amounts"), _("Accounting and tax"),
+         _("Legal obligation (accounting documents are kept 10 years)")),
+        ("payments", "sales.Payment", {}, _("Payments"),
+         _("Amounts, method, date"), _("Accounting and tax"),
+         _("Legal obligation (accounting documents are kept 10 years)")),
+        ("consents", "clients.ConsentRecord", {}, _("Consent records"),
+         _("Each consent given or withdrawn: channel, when, how, by whom"),
+         _("Proof of the client's consent"), _("Legal obligation (proof of consent)")),
+        ("feedback", "care.Feedback", {}, _("Feedback"),
+         _("Scores and comments after a visit"), _("Quality of service and care"),
+         _("Consent of the client (answering is optional)")),
+        ("history", "audit.AuditEntry", {}, _("Change history"),
+         _("Who changed or exported which record, and when"),
+         _("Security and accountability"), _("Legal obligation (security of processing)")),
+        ("staff", "accounts.User", {"is_active": True}, _("Staff accounts"),
+         _("Name, login, role, branch"), _("Access to the records by role"),
+         _("Employment contract")),
+    ]  # fmt: skip
 
 
 def retention_periods() -> dict[str, int]:
@@ -93,7 +94,7 @@ def categories() -> list[Category]:
     """Every category with its live count."""
     periods = retention_periods()
     out = []
-    for key, label, filters, name, holds, purpose, basis in CATEGORIES:
+    for key, label, filters, name, holds, purpose, basis in _table():
         count = apps.get_model(label).objects.filter(**filters).count()
         out.append(Category(key, str(name), str(holds), count, str(purpose), str(basis),
                             _retention_text(periods.get(key))))  # fmt: skip
