@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from spa.accounts.models import SpaSettings
 from spa.core import access
@@ -33,6 +33,7 @@ def _incident(request, incident_id):
 
 
 @login_required
+@require_GET
 def incident_list(request: HttpRequest) -> HttpResponse:
     """Every incident the user may see, those still waiting for a notification first."""
     _require(access.can_manage_incidents(request.user))
@@ -67,6 +68,7 @@ def incident_edit(request: HttpRequest, incident_id: int | None = None) -> HttpR
 
 
 @login_required
+@require_GET
 def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(request, incident_id)
     clients = selectors.incident_affected_clients(incident, user=request.user)
@@ -84,6 +86,7 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def affected_export(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _incident(request, incident_id)
     clients = selectors.incident_affected_clients(incident, user=request.user)
@@ -132,6 +135,7 @@ def draft(request: HttpRequest, incident_id: int, audience: str, language: str) 
 
 
 @login_required
+@require_GET
 def processing_record(request: HttpRequest) -> HttpResponse:
     """The records of processing, generated from what the installation holds."""
     _require(access.can_see_processing_record(request.user))
