@@ -78,3 +78,19 @@ def test_the_list_shows_time_left_and_highlights_the_overdue(client, owner, make
     assert page.count('class="incident-overdue"') == 1
     # The overdue one is listed first (nearest deadline first).
     assert page.index("Sự cố cũ") < page.index("Sự cố mới")
+
+
+def test_the_list_costs_the_same_queries_for_more_incidents(client, owner, make_incident):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(owner)
+    client.get(reverse("privacy:incidents"))  # the session and caches warmed
+    counts = []
+    for _ in range(2):
+        for _ in range(3):
+            make_incident()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("privacy:incidents")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
