@@ -82,7 +82,18 @@ class IncidentForm(forms.ModelForm):
         branches = list(self.cleaned_data["branches"])
         if access.incident_branch_ids(self.user) is not None and not branches:
             raise forms.ValidationError(_("Choose your branch."))
-        return branches
+        return branches + self._kept("branches")
+
+    def clean_staff(self):
+        return list(self.cleaned_data["staff"]) + self._kept("staff")
+
+    def _kept(self, name: str) -> list:
+        """What the incident already has beyond the user's choices (a manager editing an
+        incident of two branches sees only theirs): kept, never dropped unseen."""
+        if not self.instance.pk:
+            return []
+        offered = self.fields[name].queryset
+        return list(getattr(self.instance, name).exclude(pk__in=offered.values("pk")))
 
     def clean_categories(self):
         return [c for c in DataCategory.values if c in self.cleaned_data["categories"]]

@@ -161,3 +161,20 @@ def test_a_bad_edit_changes_nothing(client, owner, make_incident):
     assert incident.status == IncidentStatus.OPEN and incident.title == "Máy tính lễ tân bị mất"
     assert IncidentChange.objects.filter(incident=incident).count() == 1
     assert not NotificationDraft.objects.exists()
+
+
+def test_a_manager_editing_a_two_branch_incident_keeps_the_other_branch(
+    client, manager_a, technician_b, make_incident, branch_a, branch_b
+):
+    incident = make_incident(branches=[branch_a, branch_b])
+    incident.staff.set([technician_b])
+    client.force_login(manager_a)
+    data = _form(branch_a, title="Đổi tên", detected_at=_when(incident.detected_at),
+                 description=incident.description, categories=incident.categories)  # fmt: skip
+    assert (
+        client.post(reverse("privacy:incident_edit", args=[incident.pk]), data).status_code == 302
+    )
+    incident.refresh_from_db()
+    assert incident.title == "Đổi tên"
+    assert set(incident.branches.all()) == {branch_a, branch_b}
+    assert list(incident.staff.all()) == [technician_b]
