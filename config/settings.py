@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "spa.care",
     "spa.campaigns",
     "spa.backups",
+    "spa.privacy",
     "huey.contrib.djhuey",
 ]
 

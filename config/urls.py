@@ -26,6 +26,7 @@ urlpatterns = [
     path("settings/", include("spa.office.urls")),
     path("imports/", include("spa.imports.urls")),
     path("reports/", include("spa.reports.urls")),
+    path("privacy/", include("spa.privacy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -27,6 +27,8 @@ from spa.catalog.models import StockMovement
 from spa.clients.models import Client, ClientHealth, ClientPhone, ConsentRecord, ConsentRequest
 from spa.clients.services import client_health_update, consent_request_add
 from spa.clients.tests.test_views_forms import jpeg_bytes
+from spa.privacy.models import Incident, IncidentChange, NotificationDraft
+from spa.privacy.services import incident_create
 from spa.reports.models import Segment
 from spa.reports.segments import SegmentDefinition, segment_create
 from spa.sales.models import Invoice, LedgerEntry, Payment, ReferralReward
@@ -45,7 +47,7 @@ QUERY_NAMES = ["q", "date", "day", "page", "service", "start", "branch", "size",
 WATCHED = [Client, ClientPhone, ClientHealth, ConsentRecord, ConsentRequest, TreatmentSession,
            TreatmentPackage, SessionPhoto, Invoice, Payment, LedgerEntry, Appointment,
            StockMovement, AuditEntry, Segment, Feedback, CareTask, QueueDone, Campaign, Message,
-           Recipient]  # fmt: skip
+           Recipient, Incident, IncidentChange, NotificationDraft]  # fmt: skip
 
 
 def url_patterns(patterns=None, prefix=""):
@@ -105,6 +107,11 @@ def world(people, make_client, receptionist_a, technician_a, manager_a, catalogu
     feedback = feedback_record(actor=receptionist_a, client=hoa, method="phone",
                                scores=Scores(overall=1, comment="Chờ lâu"))  # fmt: skip
     campaign = _campaign_sent(manager_a, branch_a, segment, [hoa, referred])
+    incident = incident_create(actor=manager_a, fields={
+        "title": "Mất máy tính lễ tân", "detected_at": timezone.now() - timedelta(hours=3),
+        "description": "Máy tính ở quầy bị lấy cắp.", "categories": ["contact", "health"],
+        "branches": [branch_a], "window_start": timezone.now() - timedelta(days=1),
+        "window_end": timezone.now()})  # fmt: skip
     ids = {
         "campaign_id": campaign.pk, "trigger": "birthday",
         "survey_token": invite.token, "feedback_id": feedback.pk, "task_id": feedback.task.pk,
@@ -113,7 +120,8 @@ def world(people, make_client, receptionist_a, technician_a, manager_a, catalogu
         "invoice_id": invoice.pk, "reward_id": ReferralReward.objects.get().pk,
         "token": feed.token, "code": branch_a.code, "size": "thumb", "action": "x",
         "job_id": job.pk, "row_id": job.rows.filter(outcome__in=["same_row", "existing"]).first().pk,
-        "segment_id": segment.pk,
+        "segment_id": segment.pk, "incident_id": incident.pk, "audience": "authority",
+        "language": "vi",
     }  # fmt: skip
     return {"people": people, "ids": ids}
 

@@ -65,7 +65,7 @@ ALLOWED_PHRASES = ["Google Calendar", "{name} {time} {date} {service} {branch} {
                    # the placeholders a campaign's text is written with (typed as they are)
                    "{name}", "{branch}"]
 # Pages that are not for people to read as HTML.
-NOT_A_PAGE = ("/photo/", "/pdf/", "/feed/", ".ics", "/export/", "/calendar.ics")
+NOT_A_PAGE = ("/photo/", "/pdf/", "/feed/", ".ics", "/export/", "/calendar.ics", ".xlsx")
 EXTRA_URLS = ["/clients/?q=nguyen", "/clients/?q=0912", "/accounts/login/",
               "/reports/segments/builtin/vip/", "/reports/segments/builtin/spend-1m/",
               "/reports/segments/new/?from=spend-5m",

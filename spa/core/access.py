@@ -526,3 +526,19 @@ def can_see_access_log(user, client) -> bool:
 def can_manage_backups(user) -> bool:
     """The backup settings, the list of backups and drills, and their alert: the owner."""
     return _role(user) == Role.OWNER
+
+
+# Data protection (spa.privacy): the breach register is the owner's and the managers'
+# (a manager sees and records their branch's incidents); the records of processing are
+# the owner's.
+def can_manage_incidents(user) -> bool:
+    return _role(user) == Role.OWNER or (_role(user) == Role.MANAGER and bool(user.branch_id))
+
+
+def incident_branch_ids(user) -> list[int] | None:
+    """The branches a user's incidents are about: None for every branch (the owner)."""
+    return None if is_owner(user) else ([user.branch_id] if user.branch_id else [])
+
+
+def can_see_processing_record(user) -> bool:
+    return is_owner(user)

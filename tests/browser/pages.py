@@ -35,6 +35,9 @@ MAIN_PAGES = [
     ("campaign-new", "campaigns:new", False),
     ("campaign-automations", "campaigns:automations", False),
     ("campaign-rules", "campaigns:rules", False),
+    ("incidents", "privacy:incidents", False),
+    ("incident-new", "privacy:incident_new", False),
+    ("processing", "privacy:processing", False),
 ]
 # The reports (each a page of reports:report), over a year so every section has rows.
 REPORT_PAGES = ["revenue", "money", "clients", "staff", "services"]
@@ -85,6 +88,14 @@ def main_pages(client_id: int, job_id: int | None = None) -> list[tuple[str, str
     if campaign is not None:
         pages += [
             (name, reverse(url_name, args=[campaign.pk])) for name, url_name in CAMPAIGN_PAGES
+        ]
+    from spa.privacy.models import Incident
+
+    incident = Incident.objects.order_by("pk").first()
+    if incident is not None:
+        pages += [
+            ("incident", reverse("privacy:incident", args=[incident.pk])),
+            ("incident-draft", reverse("privacy:draft", args=[incident.pk, "authority", "vi"])),
         ]
     segment = Segment.objects.order_by("pk").first()
     if segment is not None:
