@@ -5,7 +5,7 @@ from django.db.models import OuterRef, Subquery, Sum
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
@@ -40,10 +40,10 @@ def _with_money(qs):
 
 
 COLUMNS = [  # (header, width)
-    (_lazy("ID"), 8), (_lazy("Full name"), 28), (_lazy("Phone"), 16), (_lazy("Email"), 26),
-    (_lazy("Gender"), 9), (_lazy("Date of birth"), 13), (_lazy("Branch"), 20), (_lazy("Tier"), 11),
-    (_lazy("Source"), 16), (_lazy("Group"), 16), (_lazy("Tags"), 24), (_lazy("Last visit"), 13),
-    (_lazy("Total spent"), 14), (_lazy("Debt"), 12), (_lazy("Created"), 13),
+    (gettext_lazy("ID"), 8), (gettext_lazy("Full name"), 28), (gettext_lazy("Phone"), 16), (gettext_lazy("Email"), 26),
+    (gettext_lazy("Gender"), 9), (gettext_lazy("Date of birth"), 13), (gettext_lazy("Branch"), 20), (gettext_lazy("Tier"), 11),
+    (gettext_lazy("Source"), 16), (gettext_lazy("Group"), 16), (gettext_lazy("Tags"), 24), (gettext_lazy("Last visit"), 13),
+    (gettext_lazy("Total spent"), 14), (gettext_lazy("Debt"), 12), (gettext_lazy("Created"), 13),
 ]  # fmt: skip
 
 

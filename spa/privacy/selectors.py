@@ -4,10 +4,11 @@ clients affected by a breach (from the history of who read or changed their reco
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Min, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
-from spa.audit.models import AuditEntry
+from spa.audit.models import AccessEntry, AuditEntry
 from spa.clients.models import Client
 from spa.core import access
 from spa.privacy.models import Incident, IncidentStatus
@@ -70,29 +71,42 @@ def affected_clients(
     optionally only those of `branch_ids` and only by `actor_ids`; each annotated with
     `touches` (how many entries), `first_touch` and `last_touch`.
 
-    Source today: the audit history (spa.audit.models.AuditEntry: every change, export
-    and merge). WHERE THE ACCESS LOG JOINS IN: once spa.audit.models.AccessEntry (who
-    looked: client_id, actor, branch, kind, at) lands, build the same filter on it
-    (`at` in the window, `actor_id__in`, and its own `branch_id__in` for the branch the
-    read was made from) and take the union of its client_ids with `entries` below, e.g.
-    ``ids = entries.values("client_id").union(reads.values("client_id"))``, counting
-    its rows into `touches` as well. Nothing else here changes."""
+    Two sources: the audit history (spa.audit.models.AuditEntry: every change, export
+    and merge) and the access log (spa.audit.models.AccessEntry: every staff read of a
+    profile, health section, photo, course, PDF or export row). `touches` counts the
+    entries of both. (The access log has no index on `at`: a window over a long log is
+    a sequential scan, seconds at 10 million rows, which an investigation can afford.)"""
     entries = AuditEntry.objects.filter(
         client_id__isnull=False, at__gte=window_start, at__lt=window_end
     )
+    reads = AccessEntry.objects.filter(at__gte=window_start, at__lt=window_end)
     if actor_ids:
         entries = entries.filter(actor_id__in=actor_ids)
-    clients = Client.objects.filter(pk__in=entries.values("client_id"))
+        reads = reads.filter(actor_id__in=actor_ids)
+    clients = Client.objects.filter(
+        Q(pk__in=entries.values("client_id")) | Q(pk__in=reads.values("client_id"))
+    )
     if branch_ids:
         clients = clients.filter(branch_id__in=branch_ids)
-    per_client = (
-        entries.filter(client_id=OuterRef("pk")).order_by().values("client_id")
+
+    def per_client(rows, value):
+        group = rows.filter(client_id=OuterRef("pk")).order_by().values("client_id")
+        return Subquery(group.annotate(v=value).values("v")[:1])
+
+    changed, read = (
+        {"n": per_client(rows, Count("id")), "first": per_client(rows, Min("at")),
+         "last": per_client(rows, Max("at"))}
+        for rows in (entries, reads)
     )  # fmt: skip
     return clients.annotate(
-        touches=Subquery(per_client.annotate(n=Count("id")).values("n")[:1]),
-        first_touch=Subquery(per_client.annotate(m=Min("at")).values("m")[:1]),
-        last_touch=Subquery(per_client.annotate(m=Max("at")).values("m")[:1]),
-    ).order_by("full_name", "pk")
+        touches=Coalesce(changed["n"], 0) + Coalesce(read["n"], 0),
+        # Either may be missing (NULL): LEAST / GREATEST of the two, each standing in for
+        # the other when absent (SQLite's MIN/MAX of a NULL is NULL).
+        first_touch=Least(Coalesce(changed["first"], read["first"]),
+                          Coalesce(read["first"], changed["first"])),
+        last_touch=Greatest(Coalesce(changed["last"], read["last"]),
+                            Coalesce(read["last"], changed["last"])),
+    ).order_by("full_name", "pk")  # fmt: skip
 
 
 def incident_affected_clients(incident: Incident, *, user) -> QuerySet[Client] | None:

@@ -60,6 +60,34 @@ def test_the_staff_filter_keeps_only_what_they_touched(history, manager_a):
     assert [c.pk for c in got] == [history["changed"].pk]
 
 
+def test_a_read_alone_makes_a_client_affected_and_counts_with_the_changes(
+    history, technician_a, manager_a
+):
+    """Who looked (the access log) joins the audit history: a client only read in the
+    window is affected, by whom it was read, and a read adds to a changed client's count."""
+    from spa.audit.models import AccessKind
+    from spa.audit.services import access_record
+
+    read_at = history["start"] + timedelta(minutes=45)
+    with time_machine.travel(read_at, tick=False):
+        access_record(viewer=technician_a, client_id=history["before"].pk,
+                      kinds=[AccessKind.PROFILE, AccessKind.HEALTH])  # fmt: skip
+        access_record(viewer=manager_a, client_id=history["changed"].pk, kinds=AccessKind.PROFILE)
+    with time_machine.travel(history["end"] + timedelta(minutes=1), tick=False):
+        access_record(viewer=technician_a, client_id=history["inside"].pk, kinds=AccessKind.PROFILE)
+
+    got = {c.pk: c for c in affected_clients(history["start"], history["end"])}
+    before = got[history["before"].pk]  # created long ago, only read in the window
+    assert (before.touches, before.first_touch, before.last_touch) == (2, read_at, read_at)
+    changed = got[history["changed"].pk]  # changed at +30 min, read at +45 min
+    assert changed.touches == 2
+    assert (changed.first_touch, changed.last_touch) == (
+        history["start"] + timedelta(minutes=30), read_at)  # fmt: skip
+    assert got[history["inside"].pk].touches == 1  # the read after the window is not counted
+    by_technician = affected_clients(history["start"], history["end"], actor_ids=[technician_a.pk])
+    assert [c.pk for c in by_technician] == [history["before"].pk]
+
+
 def test_the_incident_page_lists_the_affected_of_its_window(client, manager_a, history,
                                                             make_incident, branch_a, branch_b):  # fmt: skip
     incident = make_incident(window_start=history["start"], window_end=history["end"],
